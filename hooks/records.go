@@ -1,0 +1,49 @@
+package hooks
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"github.com/takeone/takeone/pb_migrations"
+)
+
+// NewCandidateToken returns 256 random bits, URL-safe (43 characters): a candidate's only key to their interview.
+func NewCandidateToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails: the runtime aborts rather than return weak randomness
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// candidateDefaults gives a new candidate a fresh token (never one from the request), a status, a stage and, when
+// the interview has one, a deadline.
+func candidateDefaults(e *core.RecordEvent) error {
+	if e.Record.GetString("token") == "" {
+		e.Record.Set("token", NewCandidateToken())
+	}
+	if e.Record.GetString("status") == "" {
+		e.Record.Set("status", "invited")
+	}
+	if e.Record.GetString("stage") == "" {
+		e.Record.Set("stage", "new")
+	}
+	if e.Record.GetDateTime("deadline").IsZero() {
+		interview, err := e.App.FindRecordById(pb_migrations.Interviews, e.Record.GetString("interview"))
+		if err == nil && interview.GetInt("deadline_days") > 0 {
+			deadline := time.Now().AddDate(0, 0, interview.GetInt("deadline_days"))
+			dt, _ := types.ParseDateTime(deadline)
+			e.Record.Set("deadline", dt)
+		}
+	}
+	return e.Next()
+}
+
+func interviewDefaults(e *core.RecordEvent) error {
+	if e.Record.GetString("status") == "" {
+		e.Record.Set("status", "draft")
+	}
+	return e.Next()
+}

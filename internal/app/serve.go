@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
+
+	"github.com/takeone/takeone/internal/certs"
+)
+
+// obtainTimeout bounds the wait for certificates at start: a CA that cannot validate us fails the start.
+const obtainTimeout = 3 * time.Minute
+
+func (a *App) serveCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Starts Takeone (web app, API, recorder)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			err := a.serve(c.Context())
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return err
+		},
+	}
+	// read by config.ParseFlags before the app is built; declared here for --help and so cobra accepts it
+	c.Flags().String("http", "", "address to listen on without domains (default 127.0.0.1:8090; server.http)")
+	return c
+}
+
+// serve binds the listeners (and gets certificates) before PocketBase starts serving, so that a port in use or a
+// domain that cannot be validated stops the start with a message that says what to check.
+func (a *App) serve(ctx context.Context) error {
+	cfg := a.Config
+	var listener net.Listener
+	if cfg.HTTPS() {
+		l, err := a.listenHTTPS(ctx)
+		if err != nil {
+			return err
+		}
+		listener = l
+	} else {
+		l, err := listen(cfg.Server.HTTP, "server.http")
+		if err != nil {
+			return err
+		}
+		listener = l
+	}
+
+	a.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Listener = listener
+		e.Server.Addr = listener.Addr().String()
+		e.InstallerFunc = nil // Takeone's first-admin link replaces PocketBase's superuser installer
+		if err := e.Next(); err != nil {
+			return err
+		}
+		a.printBanner()
+		return nil
+	})
+
+	return apis.Serve(a, apis.ServeConfig{
+		HttpAddr:       listener.Addr().String(),
+		AllowedOrigins: []string{origin(cfg.Server.PublicURL)},
+	})
+}
+
+// listenHTTPS binds :443 and :80, serves ACME challenges and the redirect on :80, and gets the certificates.
+func (a *App) listenHTTPS(ctx context.Context) (net.Listener, error) {
+	cfg := a.Config
+	l443, err := listen(":443", "server.domains (HTTPS)")
+	if err != nil {
+		return nil, err
+	}
+	l80, err := listen(":80", "server.domains (ACME HTTP-01 and the redirect to HTTPS)")
+	if err != nil {
+		l443.Close()
+		return nil, err
+	}
+	m, err := certs.New(certs.Config{
+		Domains:    cfg.Server.Domains,
+		Email:      cfg.TLS.Email,
+		CA:         cfg.TLS.CA,
+		CARoot:     cfg.TLS.CARoot,
+		CertFile:   cfg.TLS.CertFile,
+		KeyFile:    cfg.TLS.KeyFile,
+		StorageDir: filepath.Join(cfg.DataDirAbs(), "certs"),
+	}, slog.New(a.Logger().Handler()))
+	if err != nil {
+		l443.Close()
+		l80.Close()
+		return nil, err
+	}
+
+	redirect := &http.Server{Handler: m.HTTPHandler(http.HandlerFunc(certs.RedirectToHTTPS)), ReadHeaderTimeout: 10 * time.Second}
+	go redirect.Serve(l80) //nolint:errcheck // ends with ErrServerClosed at shutdown
+	a.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		m.Stop()
+		redirect.Close()
+		return e.Next()
+	})
+
+	obtainCtx, cancel := context.WithTimeout(ctx, obtainTimeout)
+	defer cancel()
+	if err := m.Obtain(obtainCtx); err != nil {
+		m.Stop()
+		redirect.Close()
+		l443.Close()
+		return nil, err
+	}
+	return tls.NewListener(l443, m.TLSConfig()), nil
+}
+
+// listen binds a TCP address and explains the usual failures.
+func listen(addr, key string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err == nil {
+		return l, nil
+	}
+	switch {
+	case errors.Is(err, errAddrInUse):
+		return nil, fmt.Errorf("cannot listen on %s (%s): another program already uses this port. Stop it (e.g. `ss -ltnp 'sport = %s'` shows which) or choose another address", addr, key, port(addr))
+	case errors.Is(err, errPermission):
+		return nil, fmt.Errorf("cannot listen on %s (%s): permission denied. Ports below 1024 need root or CAP_NET_BIND_SERVICE (install.sh's service has it)", addr, key)
+	case errors.Is(err, errAddrNotAvail):
+		return nil, fmt.Errorf("cannot listen on %s (%s): this machine has no such address. Use 0.0.0.0 or one of its own addresses", addr, key)
+	}
+	return nil, fmt.Errorf("cannot listen on %s (%s): %w", addr, key, err)
+}
+
+func port(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return ":" + p
+}
+
+func origin(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return publicURL
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+func (a *App) printBanner() {
+	cfg := a.Config
+	fmt.Printf("Takeone %s is running at %s\n", Version, cfg.Server.PublicURL)
+	fmt.Printf("├─ REST API: %s/api/\n", cfg.Server.PublicURL)
+	fmt.Printf("└─ Operators' admin (PocketBase): %s/_/ (create its account with `%s superuser upsert EMAIL PASSWORD`)\n", cfg.Server.PublicURL, executable())
+	if link, ok := a.Setup.Link(cfg.Server.PublicURL); ok {
+		fmt.Printf("\nNo admin account yet. Create the first one here:\n  %s\n\n", link)
+		a.Logger().Info("Create the first admin account", "url", link)
+	}
+}
