@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs what the tests need and the machine lacks: Chromium (browser tests), ffmpeg (media checks), shellcheck
+# (install.sh), and Node's packages for the UI. Debian's packages; runs apt only when something is missing.
+set -eu
+
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v ffmpeg >/dev/null 2>&1 || missing="$missing ffmpeg"
+command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
+
+if [ -n "$missing" ]; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "test-deps: installing$missing"
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086 # the list is meant to split
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+command -v node >/dev/null 2>&1 || { echo "test-deps: Node.js 20 or newer is needed for the UI checks (apt-get install nodejs npm)" >&2; exit 1; }
+echo "test-deps: chromium, ffmpeg, shellcheck and node are present"
