@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/cmd"
@@ -28,6 +29,8 @@ type App struct {
 	*pocketbase.PocketBase
 	Config *config.Config
 	Setup  *setup.Setup
+
+	listeners listeners
 }
 
 // New builds the app from a loaded configuration and binds every hook and command.
@@ -47,7 +50,14 @@ func New(cfg *config.Config) *App {
 
 // Start runs the command line.
 func (a *App) Start() error {
-	if needsDataDir(os.Args[1:]) {
+	args := os.Args[1:]
+	// ports first: a start that fails on a port in use leaves no data dir behind
+	if len(args) > 0 && args[0] == "serve" && !slices.Contains(args, "--help") && !slices.Contains(args, "-h") {
+		if err := a.bindListeners(); err != nil {
+			return err
+		}
+	}
+	if needsDataDir(args) {
 		if err := checkDataDir(a.Config.DataDirAbs()); err != nil {
 			return err
 		}

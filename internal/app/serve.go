@@ -40,19 +40,40 @@ func (a *App) serveCommand() *cobra.Command {
 	return c
 }
 
-// serve binds the listeners (and gets certificates) before PocketBase starts serving, so that a port in use or a
-// domain that cannot be validated stops the start with a message that says what to check.
+// listeners are bound before PocketBase opens the data dir, so a port in use stops the start with nothing written.
+type listeners struct {
+	web   net.Listener // server.http, or :443 with domains
+	plain net.Listener // :80 with domains (ACME HTTP-01 and the redirect), else nil
+}
+
+func (a *App) bindListeners() error {
+	if !a.Config.HTTPS() {
+		l, err := listen(a.Config.Server.HTTP, "server.http")
+		a.listeners.web = l
+		return err
+	}
+	l443, err := listen(":443", "server.domains (HTTPS)")
+	if err != nil {
+		return err
+	}
+	l80, err := listen(":80", "server.domains (ACME HTTP-01 and the redirect to HTTPS)")
+	if err != nil {
+		l443.Close()
+		return err
+	}
+	a.listeners = listeners{web: l443, plain: l80}
+	return nil
+}
+
+// serve gets the certificates (with domains), then hands the listener to PocketBase's server.
 func (a *App) serve(ctx context.Context) error {
 	cfg := a.Config
-	var listener net.Listener
+	listener := a.listeners.web
+	if listener == nil {
+		return errors.New("serve: listeners not bound") // Start binds them; reaching this is a bug
+	}
 	if cfg.HTTPS() {
-		l, err := a.listenHTTPS(ctx)
-		if err != nil {
-			return err
-		}
-		listener = l
-	} else {
-		l, err := listen(cfg.Server.HTTP, "server.http")
+		l, err := a.startTLS(ctx)
 		if err != nil {
 			return err
 		}
@@ -76,18 +97,9 @@ func (a *App) serve(ctx context.Context) error {
 	})
 }
 
-// listenHTTPS binds :443 and :80, serves ACME challenges and the redirect on :80, and gets the certificates.
-func (a *App) listenHTTPS(ctx context.Context) (net.Listener, error) {
+// startTLS serves ACME challenges and the redirect on :80, gets the certificates, and wraps :443 in TLS.
+func (a *App) startTLS(ctx context.Context) (net.Listener, error) {
 	cfg := a.Config
-	l443, err := listen(":443", "server.domains (HTTPS)")
-	if err != nil {
-		return nil, err
-	}
-	l80, err := listen(":80", "server.domains (ACME HTTP-01 and the redirect to HTTPS)")
-	if err != nil {
-		l443.Close()
-		return nil, err
-	}
 	m, err := certs.New(certs.Config{
 		Domains:    cfg.Server.Domains,
 		Email:      cfg.TLS.Email,
@@ -98,13 +110,11 @@ func (a *App) listenHTTPS(ctx context.Context) (net.Listener, error) {
 		StorageDir: filepath.Join(cfg.DataDirAbs(), "certs"),
 	}, slog.New(a.Logger().Handler()))
 	if err != nil {
-		l443.Close()
-		l80.Close()
 		return nil, err
 	}
 
 	redirect := &http.Server{Handler: m.HTTPHandler(http.HandlerFunc(certs.RedirectToHTTPS)), ReadHeaderTimeout: 10 * time.Second}
-	go redirect.Serve(l80) //nolint:errcheck // ends with ErrServerClosed at shutdown
+	go redirect.Serve(a.listeners.plain) //nolint:errcheck // ends with ErrServerClosed at shutdown
 	a.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		m.Stop()
 		redirect.Close()
@@ -114,12 +124,9 @@ func (a *App) listenHTTPS(ctx context.Context) (net.Listener, error) {
 	obtainCtx, cancel := context.WithTimeout(ctx, obtainTimeout)
 	defer cancel()
 	if err := m.Obtain(obtainCtx); err != nil {
-		m.Stop()
-		redirect.Close()
-		l443.Close()
 		return nil, err
 	}
-	return tls.NewListener(l443, m.TLSConfig()), nil
+	return tls.NewListener(a.listeners.web, m.TLSConfig()), nil
 }
 
 // listen binds a TCP address and explains the usual failures.

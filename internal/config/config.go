@@ -326,7 +326,8 @@ func (c *Config) validate(source func(string) string) error {
 	if u, err := url.Parse(c.TLS.CA); err != nil || u.Scheme != "https" || u.Host == "" {
 		return bad("tls.ca", "%q is not an https URL of an ACME directory (default %s)", c.TLS.CA, LetsEncrypt)
 	}
-	for key, file := range map[string]string{"tls.ca_root": c.TLS.CARoot, "tls.cert_file": c.TLS.CertFile, "tls.key_file": c.TLS.KeyFile} {
+	for _, f := range []struct{ key, file string }{{"tls.ca_root", c.TLS.CARoot}, {"tls.cert_file", c.TLS.CertFile}, {"tls.key_file", c.TLS.KeyFile}} {
+		key, file := f.key, f.file
 		if file == "" {
 			continue
 		}

@@ -1,0 +1,167 @@
+// Package e2e drives the real takeone binary from the outside: its command line, its HTTP server, and the web app
+// in headless Chromium.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the takeone executable built once for all tests of this package.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "takeone-e2e-*")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "takeone")
+	build := exec.Command("go", "build", "-o", binary, "github.com/takeone/takeone")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cannot build takeone:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// output collects what a process prints, safe to read while it runs.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// server is a running `takeone serve`.
+type server struct {
+	URL  string // base URL, e.g. http://127.0.0.1:40123
+	Dir  string // its working directory
+	out  *output
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// startServer runs takeone with args in a fresh working directory and waits until /api/health answers.
+func startServer(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	s := &server{Dir: t.TempDir(), out: &output{}, done: make(chan error, 1)}
+	s.cmd = exec.Command(binary, args...)
+	s.cmd.Dir = s.Dir
+	s.cmd.Env = append(os.Environ(), env...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() { s.stop(t) })
+
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-s.done:
+			t.Fatalf("takeone exited early (%v):\n%s", err, s.out)
+		default:
+		}
+		if m := regexp.MustCompile(`is running at (\S+)`).FindStringSubmatch(s.out.String()); m != nil {
+			s.URL = m[1]
+			if res, err := http.Get(s.URL + "/api/health"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return s
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("takeone did not become healthy within 60s:\n%s", s.out)
+	return nil
+}
+
+func (s *server) stop(t *testing.T) {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		t.Errorf("takeone did not stop within 15s of SIGTERM")
+	}
+}
+
+// setupLink is the first-admin link the server printed.
+func (s *server) setupLink(t *testing.T) string {
+	t.Helper()
+	m := regexp.MustCompile(`(https?://\S+/setup/\S+)`).FindStringSubmatch(s.out.String())
+	if m == nil {
+		t.Fatalf("no setup link printed:\n%s", s.out)
+	}
+	return m[1]
+}
+
+// runFails runs takeone, expects a non-zero exit, and returns what it printed.
+func runFails(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("takeone %s succeeded, want a failure:\n%s", strings.Join(args, " "), out)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("takeone %s did not stop by itself:\n%s", strings.Join(args, " "), out)
+	}
+	return string(out)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
