@@ -83,7 +83,7 @@ func TestBadStartsSayWhatToDo(t *testing.T) {
 		{"unknown config key", nil, []string{"serve", "--config", badConfig}, []string{"configuration error", badConfig, `"server.htttp"`, `did you mean "server.http"`}},
 		{"missing config file", nil, []string{"serve", "--config", "/nonexistent/takeone.yaml"}, []string{"/nonexistent/takeone.yaml"}},
 		{"bad environment value", []string{"TAKEONE_RECORDING_MAX_SESSIONS=lots"}, []string{"serve"}, []string{"TAKEONE_RECORDING_MAX_SESSIONS", "whole number"}},
-		{"missing certificate file", []string{"TAKEONE_SERVER_DOMAINS=interviews.example.com", "TAKEONE_TLS_CERT_FILE=/nonexistent/cert.pem", "TAKEONE_TLS_KEY_FILE=/nonexistent/key.pem"}, []string{"serve"}, []string{"tls.cert_file", "/nonexistent/cert.pem"}},
+		{"missing certificate file", []string{"TAKEONE_SERVER_DOMAINS=interviews.example.com", "TAKEONE_TLS_CERT_FILE=/nonexistent/cert.pem", "TAKEONE_TLS_KEY_FILE=/nonexistent/key.pem"}, []string{"serve"}, []string{"TAKEONE_TLS_CERT_FILE", "/nonexistent/cert.pem"}},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			dir := t.TempDir()

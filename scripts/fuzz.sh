@@ -2,9 +2,8 @@
 # Runs every Go fuzz target in the module for a short time each: fuzz.sh DURATION (e.g. 10s).
 set -eu
 time=${1:-10s}
-for pkg in $(go list ./...); do
-	dir=$(go list -f '{{.Dir}}' "$pkg")
-	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+go list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do
+	grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | while read -r target; do
 		echo "fuzz: $pkg $target ($time)"
 		go test -run '^$' -fuzz "^$target\$" -fuzztime "$time" "$pkg"
 	done

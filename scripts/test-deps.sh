@@ -1,12 +1,15 @@
 #!/bin/sh
-# Installs what the tests need and the machine lacks: Chromium (browser tests), ffmpeg (media checks), shellcheck
-# (install.sh), and Node's packages for the UI. Debian's packages; runs apt only when something is missing.
+# Installs what the tests need and the machine lacks: Chromium (browser tests), ffmpeg (media checks), shellcheck,
+# curl, wget and useradd (install.sh's tests). Debian's packages; runs apt only when something is missing.
 set -eu
 
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v ffmpeg >/dev/null 2>&1 || missing="$missing ffmpeg"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
+command -v curl >/dev/null 2>&1 || missing="$missing curl"
+command -v wget >/dev/null 2>&1 || missing="$missing wget"
+command -v useradd >/dev/null 2>&1 || missing="$missing passwd"
 
 if [ -n "$missing" ]; then
 	sudo=""
