@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -366,5 +367,20 @@ func TestCollectionsHaveTheContractFields(t *testing.T) {
 	video := answers.Fields.GetByName("video").(*core.FileField)
 	if !video.Protected || video.MaxSize < 1<<30 {
 		t.Errorf("answers.video must be protected and hold long answers: protected=%v max=%d", video.Protected, video.MaxSize)
+	}
+}
+
+// The rate limiter is on for a new install, with rules for sign-in, the candidate routes and the setup link.
+func TestRateLimiterSeeded(t *testing.T) {
+	app := tpl.New(t)
+	defer app.Cleanup()
+	limits := app.Settings().RateLimits
+	if !limits.Enabled {
+		t.Fatal("rate limiter is off")
+	}
+	for _, label := range []string{"*:auth", "/api/takeone/session/", "/api/takeone/setup/"} {
+		if !slices.ContainsFunc(limits.Rules, func(r core.RateLimitRule) bool { return r.Label == label }) {
+			t.Errorf("no rate limit rule for %s", label)
+		}
 	}
 }
