@@ -70,6 +70,13 @@ type server struct {
 // startServer runs takeone with args in a fresh working directory and waits until /api/health answers.
 func startServer(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
+	return startServerWith(t, &http.Client{Timeout: 10 * time.Second}, env, args...)
+}
+
+// startServerWith is startServer asking for /api/health through client, e.g. one that reaches an HTTPS domain on
+// loopback and trusts a test CA.
+func startServerWith(t *testing.T, client *http.Client, env []string, args ...string) *server {
+	t.Helper()
 	s := &server{Dir: t.TempDir(), out: &output{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, args...)
 	s.cmd.Dir = s.Dir
@@ -81,6 +88,7 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 	go func() { s.done <- s.cmd.Wait() }()
 	t.Cleanup(func() { s.stop(t) })
 
+	var lastErr error // why /api/health did not answer yet
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -90,16 +98,19 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 		}
 		if m := regexp.MustCompile(`is running at (\S+)`).FindStringSubmatch(s.out.String()); m != nil {
 			s.URL = m[1]
-			if res, err := http.Get(s.URL + "/api/health"); err == nil {
+			res, err := client.Get(s.URL + "/api/health")
+			if err == nil {
 				res.Body.Close()
 				if res.StatusCode == http.StatusOK {
 					return s
 				}
+				err = fmt.Errorf("status %s", res.Status)
 			}
+			lastErr = err
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("takeone did not become healthy within 60s:\n%s", s.out)
+	t.Fatalf("takeone did not become healthy within 60s (/api/health: %v):\n%s", lastErr, s.out)
 	return nil
 }
 

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/mholt/acmez/v3/acme"
+
+	"github.com/takeone/takeone/internal/certs/pebbletest"
 )
 
 // TestObtainWithPebble runs the whole ACME flow against an in-process
@@ -29,16 +31,16 @@ func TestObtainWithPebble(t *testing.T) {
 	defer cancel()
 
 	domains := []string{"takeone.test", "www.takeone.test"}
-	dnsAddr := startDNS(t, domains...)
+	dnsAddr := pebbletest.StartDNS(t, domains...)
 	httpLn, httpPort := listenLocal(t)
-	pebble := startPebble(t, httpPort, dnsAddr)
+	pebble := pebbletest.Start(t, httpPort, dnsAddr)
 
 	storage := filepath.Join(t.TempDir(), "certs")
 	cfg := Config{
 		Domains:           domains,
 		Email:             "ops@takeone.test",
-		CA:                pebble.dirURL,
-		CARoot:            pebble.rootFile,
+		CA:                pebble.DirectoryURL,
+		CARoot:            pebble.RootFile,
 		StorageDir:        storage,
 		HTTPChallengePort: httpPort,
 	}
@@ -67,7 +69,7 @@ func TestObtainWithPebble(t *testing.T) {
 		t.Fatalf("Obtain: %v", err)
 	}
 	t.Logf("obtained %d certificates in %s", len(domains), time.Since(start).Round(time.Millisecond))
-	if got := pebble.orders.Load(); got != int64(len(domains)) {
+	if got := pebble.Orders(); got != int64(len(domains)) {
 		t.Errorf("orders = %d, want %d (one per domain)", got, len(domains))
 	}
 	if challenges.Load() == 0 {
@@ -81,7 +83,7 @@ func TestObtainWithPebble(t *testing.T) {
 
 	serials := map[string]string{}
 	for _, d := range domains {
-		resp, body := httpsGet(t, ctx, httpsLn.Addr().String(), d, "/", pebble.roots)
+		resp, body := httpsGet(t, ctx, httpsLn.Addr().String(), d, "/", pebble.Roots)
 		leaf := resp.TLS.PeerCertificates[0]
 		if !slices.Equal(leaf.DNSNames, []string{d}) {
 			t.Errorf("%s: leaf DNS names = %v, want [%s]", d, leaf.DNSNames, d)
@@ -105,11 +107,11 @@ func TestObtainWithPebble(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(m2.Stop)
-	ordersBefore := pebble.orders.Load()
+	ordersBefore := pebble.Orders()
 	if err := m2.Obtain(ctx); err != nil {
 		t.Fatalf("second Obtain: %v", err)
 	}
-	if got := pebble.orders.Load(); got != ordersBefore {
+	if got := pebble.Orders(); got != ordersBefore {
 		t.Errorf("second Obtain placed %d new orders, want 0 (certificates are in %s)", got-ordersBefore, storage)
 	}
 	httpsLn2, _ := listenLocal(t)
@@ -117,7 +119,7 @@ func TestObtainWithPebble(t *testing.T) {
 		fmt.Fprint(w, "restarted")
 	}), m2.TLSConfig())
 	for _, d := range domains {
-		resp, body := httpsGet(t, ctx, httpsLn2.Addr().String(), d, "/", pebble.roots)
+		resp, body := httpsGet(t, ctx, httpsLn2.Addr().String(), d, "/", pebble.Roots)
 		if got := resp.TLS.PeerCertificates[0].SerialNumber.String(); got != serials[d] {
 			t.Errorf("%s: serial after restart = %s, want the stored %s", d, got, serials[d])
 		}
@@ -171,14 +173,14 @@ func TestObtainValidationFails(t *testing.T) {
 			if tt.domain == "nxdomain.takeone.test" {
 				resolvable = nil
 			}
-			dnsAddr := startDNS(t, resolvable...)
+			dnsAddr := pebbletest.StartDNS(t, resolvable...)
 			appLn, appPort := listenLocal(t)
-			pebble := startPebble(t, tt.vaPort(t, appPort), dnsAddr)
+			pebble := pebbletest.Start(t, tt.vaPort(t, appPort), dnsAddr)
 
 			m, err := New(Config{
 				Domains:           []string{tt.domain},
-				CA:                pebble.dirURL,
-				CARoot:            pebble.rootFile,
+				CA:                pebble.DirectoryURL,
+				CARoot:            pebble.RootFile,
 				StorageDir:        t.TempDir(),
 				HTTPChallengePort: appPort,
 			}, testLogger(t))
@@ -391,13 +393,13 @@ func TestNoEmailPrompt(t *testing.T) {
 	if os.Getenv("CERTS_TEST_PROMPT_CHILD") == "1" {
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
-		dnsAddr := startDNS(t, "takeone.test")
+		dnsAddr := pebbletest.StartDNS(t, "takeone.test")
 		appLn, appPort := listenLocal(t)
-		pebble := startPebble(t, closedPort(t), dnsAddr)
+		pebble := pebbletest.Start(t, closedPort(t), dnsAddr)
 		m, err := New(Config{
 			Domains:           []string{"takeone.test"},
-			CA:                pebble.dirURL,
-			CARoot:            pebble.rootFile,
+			CA:                pebble.DirectoryURL,
+			CARoot:            pebble.RootFile,
 			StorageDir:        t.TempDir(),
 			HTTPChallengePort: appPort,
 		}, testLogger(t))

@@ -298,7 +298,7 @@ func (m *Manager) logReady(domain string, took time.Duration) {
 			continue
 		}
 		m.logger.Info("TLS: certificate ready", "domain", domain, "not_after", c.Leaf.NotAfter,
-			"issuer", c.Leaf.Issuer.CommonName, "took", took.Round(time.Millisecond))
+			"issuer", c.Leaf.Issuer.CommonName, "took", took.Round(time.Millisecond).String())
 		return
 	}
 }

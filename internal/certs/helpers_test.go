@@ -12,21 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/letsencrypt/pebble/v2/ca"
-	"github.com/letsencrypt/pebble/v2/db"
-	"github.com/letsencrypt/pebble/v2/va"
-	"github.com/letsencrypt/pebble/v2/wfe"
-	"github.com/miekg/dns"
 )
 
 // syncBuffer collects log output from many goroutines; it is printed only
@@ -59,103 +49,6 @@ func testLogger(t *testing.T) *slog.Logger {
 		}
 	})
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// testCA is an in-process pebble ACME server.
-type testCA struct {
-	dirURL   string         // ACME directory, served over HTTPS on 127.0.0.1
-	rootFile string         // PEM of the directory server's TLS certificate (Config.CARoot)
-	roots    *x509.CertPool // pebble's issuing root, to verify certificates it issued
-	orders   atomic.Int64   // new-order requests received
-}
-
-// startPebble assembles pebble the way cmd/pebble does, with its VA
-// validating HTTP-01 on vaPort and resolving names through dnsAddr.
-func startPebble(t *testing.T, vaPort int, dnsAddr string) *testCA {
-	t.Helper()
-	// Real validation, but no random 0-5 s sleeps, no deliberately bad
-	// nonces and no reuse of earlier authorizations.
-	t.Setenv("PEBBLE_VA_NOSLEEP", "1")
-	t.Setenv("PEBBLE_WFE_NONCEREJECT", "0")
-	t.Setenv("PEBBLE_AUTHZREUSE", "0")
-
-	logBuf := &syncBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("pebble log:\n%s", logBuf.String())
-		}
-	})
-	logger := log.New(logBuf, "pebble ", log.Lmicroseconds)
-
-	store := db.NewMemoryStore()
-	// ECDSA keeps CA start-up fast; chain length 1 = root + intermediate.
-	authority := ca.New(logger, store, "", "ecdsa", 0, 1, map[string]ca.Profile{
-		"default": {Description: "default profile"},
-	})
-	validator := va.New(logger, vaPort, 0, false, dnsAddr, store)
-	frontEnd := wfe.New(logger, store, validator, authority, []string{"pebble.letsencrypt.org"}, false, false, 0, 0)
-
-	tc := &testCA{}
-	acmeHandler := frontEnd.Handler()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/order-plz" {
-			tc.orders.Add(1)
-		}
-		acmeHandler.ServeHTTP(w, r)
-	}))
-	srv.Config.ErrorLog = log.New(logBuf, "pebble-http ", log.Lmicroseconds)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-
-	tc.dirURL = srv.URL + wfe.DirectoryPath
-	tc.rootFile = filepath.Join(t.TempDir(), "ca-root.pem")
-	writePEM(t, tc.rootFile, "CERTIFICATE", srv.Certificate().Raw)
-	tc.roots = x509.NewCertPool()
-	tc.roots.AddCert(authority.GetRootCert(0).Cert)
-	return tc
-}
-
-// startDNS serves A records pointing names at 127.0.0.1 (TCP, which is
-// what pebble's VA uses with a custom resolver); other names get NXDOMAIN.
-func startDNS(t *testing.T, names ...string) string {
-	t.Helper()
-	known := map[string]bool{}
-	for _, n := range names {
-		known[dns.Fqdn(n)] = true
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{Listener: ln, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
-		resp := new(dns.Msg)
-		resp.SetReply(req)
-		for _, q := range req.Question {
-			switch {
-			case !known[strings.ToLower(q.Name)]:
-				resp.Rcode = dns.RcodeNameError
-			case q.Qtype == dns.TypeA:
-				resp.Answer = append(resp.Answer, &dns.A{
-					Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60},
-					A:   net.IPv4(127, 0, 0, 1),
-				})
-			}
-		}
-		_ = w.WriteMsg(resp)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.ActivateAndServe()
-	}()
-	<-started
-	t.Cleanup(func() {
-		_ = srv.Shutdown()
-		<-done
-	})
-	return ln.Addr().String()
 }
 
 // listenLocal opens a TCP listener on 127.0.0.1 and returns it with its port.

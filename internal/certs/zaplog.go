@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -58,7 +59,9 @@ func (c slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 func (slogCore) Sync() error { return nil }
 
 // zapAttrs encodes zap fields the way zap's own encoders would (errors as
-// strings, durations, ...) and returns them in a stable order.
+// strings, durations, ...) and returns them in a stable order. Durations
+// become strings ("1h0m0s"): PocketBase's log store has no JSON form for
+// time.Duration and would drop the whole entry.
 func zapAttrs(fields []zapcore.Field) []slog.Attr {
 	if len(fields) == 0 {
 		return nil
@@ -69,6 +72,9 @@ func zapAttrs(fields []zapcore.Field) []slog.Attr {
 	}
 	attrs := make([]slog.Attr, 0, len(enc.Fields))
 	for k, v := range enc.Fields {
+		if d, ok := v.(time.Duration); ok {
+			v = d.String()
+		}
 		attrs = append(attrs, slog.Any(k, v))
 	}
 	slices.SortFunc(attrs, func(a, b slog.Attr) int {
