@@ -3,12 +3,16 @@
 package hooks
 
 import (
+	"context"
 	"io/fs"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/takeone/takeone/internal/config"
+	"github.com/takeone/takeone/internal/ingest"
 	"github.com/takeone/takeone/internal/setup"
+	"github.com/takeone/takeone/internal/teamapi"
 	"github.com/takeone/takeone/internal/web"
 	"github.com/takeone/takeone/pb_migrations"
 )
@@ -17,8 +21,12 @@ import (
 type Deps struct {
 	Config *config.Config
 	Setup  *setup.Setup
-	UI     fs.FS // the built web app; nil in a no_ui build
+	UI     fs.FS          // the built web app; nil in a no_ui build
+	Ingest *ingest.Ingest // the recorder's routes; nil for commands that do not serve
 }
+
+// shutdownWait bounds how long a stop waits for live takes to be saved; the next start repairs what is left.
+const shutdownWait = 20 * time.Second
 
 // Register binds every event hook: record defaults, settings seeded from the config, and all routes.
 func Register(app core.App, deps Deps) {
@@ -35,7 +43,23 @@ func Register(app core.App, deps Deps) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		web.BindSecurityHeaders(e.Router, deps.Config.HTTPS())
 		deps.Setup.Bind(e.Router)
+		teamapi.Bind(e.Router, deps.Config.Server.PublicURL)
+		if deps.Ingest != nil {
+			if err := deps.Ingest.Recover(); err != nil {
+				return err
+			}
+			deps.Ingest.Bind(e.Router)
+		}
 		web.BindUI(e.Router, deps.UI)
 		return e.Next()
 	})
+
+	if deps.Ingest != nil {
+		app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+			defer cancel()
+			deps.Ingest.Shutdown(ctx)
+			return e.Next()
+		})
+	}
 }

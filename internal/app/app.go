@@ -5,6 +5,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/takeone/takeone/hooks"
 	"github.com/takeone/takeone/internal/config"
+	"github.com/takeone/takeone/internal/rtc"
 	"github.com/takeone/takeone/internal/setup"
 	"github.com/takeone/takeone/ui"
 )
@@ -37,7 +39,6 @@ type App struct {
 func New(cfg *config.Config) *App {
 	pb := pocketbase.NewWithConfig(pocketbase.Config{DefaultDataDir: cfg.DataDirAbs(), HideStartBanner: true})
 	a := &App{PocketBase: pb, Config: cfg, Setup: setup.New(pb)}
-	hooks.Register(pb, hooks.Deps{Config: cfg, Setup: a.Setup, UI: ui.DistFS()})
 
 	pb.RootCmd.Use = "takeone"
 	pb.RootCmd.Short = "Takeone: one-way video interviews"
@@ -51,9 +52,22 @@ func New(cfg *config.Config) *App {
 // Start runs the command line.
 func (a *App) Start() error {
 	args := os.Args[1:]
+	if len(args) == 1 && args[0] == "version" {
+		// answered before PocketBase starts: it would open (and create) the data dir
+		printVersion(os.Stdout)
+		return nil
+	}
+	deps := hooks.Deps{Config: a.Config, Setup: a.Setup, UI: ui.DistFS()}
+	serving := len(args) > 0 && args[0] == "serve" && !slices.Contains(args, "--help") && !slices.Contains(args, "-h")
 	// ports first: a start that fails on a port in use leaves no data dir behind
-	if len(args) > 0 && args[0] == "serve" && !slices.Contains(args, "--help") && !slices.Contains(args, "-h") {
+	var engine *rtc.Engine
+	if serving {
 		if err := a.bindListeners(); err != nil {
+			return err
+		}
+		var err error
+		if engine, err = a.bindWebRTC(); err != nil {
+			a.closeListeners()
 			return err
 		}
 	}
@@ -62,6 +76,14 @@ func (a *App) Start() error {
 			return err
 		}
 	}
+	if serving {
+		in, err := a.newIngest(engine)
+		if err != nil {
+			return err
+		}
+		deps.Ingest = in
+	}
+	hooks.Register(a, deps)
 	return a.Execute()
 }
 
@@ -103,10 +125,12 @@ func versionCommand() *cobra.Command {
 		Use:   "version",
 		Short: "Prints Takeone's version",
 		Args:  cobra.NoArgs,
-		Run: func(c *cobra.Command, _ []string) {
-			fmt.Fprintf(c.OutOrStdout(), "takeone %s (PocketBase %s, %s %s/%s)\n", Version, pocketBaseVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		},
+		Run:   func(c *cobra.Command, _ []string) { printVersion(c.OutOrStdout()) },
 	}
+}
+
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "takeone %s (PocketBase %s, %s %s/%s)\n", Version, pocketBaseVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 // pocketBaseVersion is the PocketBase module this binary was built with.

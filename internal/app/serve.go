@@ -17,6 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/takeone/takeone/internal/certs"
+	"github.com/takeone/takeone/internal/config"
+	"github.com/takeone/takeone/internal/ingest"
+	"github.com/takeone/takeone/internal/rtc"
 )
 
 // obtainTimeout bounds the wait for certificates at start: a CA that cannot validate us fails the start.
@@ -65,6 +68,60 @@ func (a *App) bindListeners() error {
 	return nil
 }
 
+func (a *App) closeListeners() {
+	for _, l := range []net.Listener{a.listeners.web, a.listeners.plain} {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
+// bindWebRTC binds the WebRTC UDP port and diverts ICE-TCP from the web port.
+func (a *App) bindWebRTC() (*rtc.Engine, error) {
+	cfg := a.Config
+	engine, err := rtc.New(rtc.Config{
+		UDPPort:     cfg.WebRTC.UDPPort,
+		UDPAddr:     mediaHost(cfg),
+		TCP:         cfg.WebRTC.TCP,
+		PublicIPs:   cfg.WebRTC.PublicIPs,
+		STUNServers: cfg.WebRTC.STUNServers,
+	}, slog.Default())
+	if err != nil {
+		return nil, err
+	}
+	a.listeners.web = engine.SplitListener(a.listeners.web)
+	a.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		err := e.Next() // the ingest's own hook saves the live takes first
+		engine.Close()
+		return err
+	})
+	return engine, nil
+}
+
+// mediaHost is the address the media port binds: the web server's own address when it listens on one address
+// (127.0.0.1 by default, so a local install announces nothing else), every address otherwise.
+func mediaHost(cfg *config.Config) string {
+	if cfg.HTTPS() {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(cfg.Server.HTTP)
+	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+		return host
+	}
+	return ""
+}
+
+// newIngest prepares the recorder's routes and its dir of takes in progress.
+func (a *App) newIngest(engine *rtc.Engine) (*ingest.Ingest, error) {
+	cfg := a.Config
+	return ingest.New(a, engine, ingest.Config{
+		Dir:         filepath.Join(cfg.DataDirAbs(), "recordings"),
+		PublicURL:   cfg.Server.PublicURL,
+		MaxSessions: cfg.Recording.MaxSessions,
+		MaxAnswer:   cfg.MaxAnswer(),
+	})
+}
+
 // serve gets the certificates (with domains), then hands the listener to PocketBase's server.
 func (a *App) serve(ctx context.Context) error {
 	cfg := a.Config
@@ -72,17 +129,24 @@ func (a *App) serve(ctx context.Context) error {
 	if listener == nil {
 		return errors.New("serve: listeners not bound") // Start binds them; reaching this is a bug
 	}
+	var tlsConfig *tls.Config // with domains, the config the listener negotiates with
 	if cfg.HTTPS() {
-		l, err := a.startTLS(ctx)
+		l, tc, err := a.startTLS(ctx)
 		if err != nil {
 			return err
 		}
-		listener = l
+		listener, tlsConfig = l, tc
 	}
 
 	a.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		e.Listener = listener
 		e.Server.Addr = listener.Addr().String()
+		if tlsConfig != nil {
+			// PocketBase's server carries a TLS config without "h2", so net/http would not set up HTTP/2 and would
+			// answer the h2 our listener negotiates (with every browser) in HTTP/1.1, breaking the connection. With
+			// the listener's config (a copy: net/http may add to it) it serves HTTP/2.
+			e.Server.TLSConfig = tlsConfig.Clone()
+		}
 		e.InstallerFunc = nil // Takeone's first-admin link replaces PocketBase's superuser installer
 		if err := e.Next(); err != nil {
 			return err
@@ -98,7 +162,7 @@ func (a *App) serve(ctx context.Context) error {
 }
 
 // startTLS serves ACME challenges and the redirect on :80, gets the certificates, and wraps :443 in TLS.
-func (a *App) startTLS(ctx context.Context) (net.Listener, error) {
+func (a *App) startTLS(ctx context.Context) (net.Listener, *tls.Config, error) {
 	cfg := a.Config
 	m, err := certs.New(certs.Config{
 		Domains:    cfg.Server.Domains,
@@ -110,7 +174,7 @@ func (a *App) startTLS(ctx context.Context) (net.Listener, error) {
 		StorageDir: filepath.Join(cfg.DataDirAbs(), "certs"),
 	}, slog.New(a.Logger().Handler()))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	redirect := &http.Server{Handler: m.HTTPHandler(http.HandlerFunc(certs.RedirectToHTTPS)), ReadHeaderTimeout: 10 * time.Second}
@@ -124,9 +188,10 @@ func (a *App) startTLS(ctx context.Context) (net.Listener, error) {
 	obtainCtx, cancel := context.WithTimeout(ctx, obtainTimeout)
 	defer cancel()
 	if err := m.Obtain(obtainCtx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return tls.NewListener(a.listeners.web, m.TLSConfig()), nil
+	tlsConfig := m.TLSConfig()
+	return tls.NewListener(a.listeners.web, tlsConfig), tlsConfig, nil
 }
 
 // listen binds a TCP address and explains the usual failures.

@@ -140,11 +140,18 @@ func (tpl *Template) seed(app core.App) error {
 //	scenario := tests.ApiScenario{TestAppFactory: func(t testing.TB) *tests.TestApp { return tpl.New(t) }}
 func (tpl *Template) New(t testing.TB) *tests.TestApp {
 	t.Helper()
+	app := tpl.Bare(t)
+	hooks.Register(app, hooks.Deps{Config: testConfig(), Setup: setup.New(app)})
+	return app
+}
+
+// Bare clones the template into a test app without hooks, for tests that bind them with other dependencies.
+func (tpl *Template) Bare(t testing.TB) *tests.TestApp {
+	t.Helper()
 	app, err := tests.NewTestApp(tpl.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks.Register(app, hooks.Deps{Config: testConfig(), Setup: setup.New(app)})
 	return app
 }
 

@@ -1,0 +1,122 @@
+package ingest_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/takeone/takeone/hooks"
+	"github.com/takeone/takeone/internal/config"
+	"github.com/takeone/takeone/internal/ingest"
+	"github.com/takeone/takeone/internal/rtc"
+	"github.com/takeone/takeone/internal/setup"
+	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/whipclient"
+)
+
+var (
+	tpl  *testapp.Template
+	clip whipclient.Media // 10 s, 640x480, 30 fps, a flash and a beep every second
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if tpl, err = testapp.NewTemplate(); err != nil {
+		panic(err)
+	}
+	media, err := os.MkdirTemp("", "takeone-media-*")
+	if err != nil {
+		panic(err)
+	}
+	out, err := exec.Command(filepath.Join("..", "..", "..", "shared", "tools", "testmedia"), media, "10", "640x480", "30").CombinedOutput()
+	if err != nil {
+		panic("testmedia (needs ffmpeg: make deps): " + err.Error() + "\n" + string(out))
+	}
+	clip = whipclient.Media{IVF: filepath.Join(media, "clip.ivf"), Ogg: filepath.Join(media, "clip.ogg")}
+	code := m.Run()
+	os.RemoveAll(tpl.Dir)
+	os.RemoveAll(media)
+	os.Exit(code)
+}
+
+// server is a test app with the ingest bound, served over a real loopback socket with ICE-TCP split off it.
+type server struct {
+	app    *tests.TestApp
+	ingest *ingest.Ingest
+	engine *rtc.Engine
+	http   *httptest.Server
+	URL    string
+}
+
+// newServer starts a test app with the recorder; tune adjusts the ingest's config.
+func newServer(t *testing.T, tune func(*ingest.Config)) *server {
+	t.Helper()
+	app := tpl.Bare(t)
+	engine, err := rtc.New(rtc.Config{UDPAddr: "127.0.0.1", TCP: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{app: app, engine: engine, URL: "http://" + l.Addr().String()}
+	cfg := ingest.Config{
+		Dir:               filepath.Join(app.DataDir(), "recordings"),
+		PublicURL:         s.URL,
+		MaxSessions:       10,
+		MaxAnswer:         10 * time.Minute,
+		DisconnectTimeout: 2 * time.Second,
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	if s.ingest, err = ingest.New(app, engine, cfg); err != nil {
+		t.Fatal(err)
+	}
+	appCfg, _ := config.Load(config.Flags{}, nil)
+	hooks.Register(app, hooks.Deps{Config: appCfg, Setup: setup.New(app), Ingest: s.ingest})
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mux http.Handler
+	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
+		mux, err = e.Router.BuildMux()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.http = &httptest.Server{Listener: engine.SplitListener(l), Config: &http.Server{Handler: mux}}
+	s.http.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		s.ingest.Shutdown(ctx)
+		s.http.Close()
+		engine.Close()
+		app.Cleanup()
+	})
+	return s
+}
+
+// token is a fixture candidate's link token.
+func (s *server) token(t *testing.T, candidate string) string {
+	t.Helper()
+	r, err := s.app.FindRecordById("candidates", candidate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.GetString("token")
+}

@@ -1,0 +1,41 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/pocketbase/dbx"
+
+	"github.com/takeone/takeone/internal/recorder"
+	"github.com/takeone/takeone/pb_migrations"
+)
+
+// Recover finishes the takes a crash left "recording": each file is repaired into a playable, seekable one and
+// saved into its answer, marked interrupted. Nothing is deleted. Call it after the database is open, before
+// serving.
+func (in *Ingest) Recover() error {
+	answers, err := in.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{"status": "recording"})
+	if err != nil {
+		return fmt.Errorf("find takes left recording: %w", err)
+	}
+	for _, answer := range answers {
+		stats, err := recorder.Repair(in.root, in.fileName(answer.Id))
+		withFile := err == nil && stats.Bytes > 0
+		status := "interrupted"
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			status = "failed" // the take never received media: there is nothing to keep
+		case err != nil:
+			in.app.Logger().Error("a take left by a crash cannot be repaired; its file stays in the recordings dir",
+				"take", answer.Id, "file", in.filePath(answer.Id), "error", err)
+			status = "failed"
+			withFile = false
+		}
+		if err := in.save(answer.Id, status, withFile, stats); err != nil {
+			return fmt.Errorf("recover take %s: %w", answer.Id, err)
+		}
+		in.app.Logger().Info("recovered a take left by a crash", "take", answer.Id, "status", status, "duration", stats.Duration)
+	}
+	return nil
+}

@@ -1,0 +1,386 @@
+package ingest
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
+
+	"github.com/takeone/takeone/internal/recorder"
+	"github.com/takeone/takeone/pb_migrations"
+)
+
+// endReason says why a take ended; it decides the answer's status.
+type endReason int
+
+const (
+	endDelete       endReason = iota // the client said it is done
+	endTimeLimit                     // the question's time ran out
+	endDisconnected                  // the connection was gone for too long
+	endNoConnection                  // nobody connected in time
+	endShutdown                      // the server is stopping
+	endFailed                        // recording failed (e.g. the disk is full)
+)
+
+func (r endReason) String() string {
+	return [...]string{"delete", "time limit", "disconnected", "no connection", "shutdown", "recording failed"}[r]
+}
+
+var (
+	errPublished = errors.New("this take already has a connection; use PATCH on its session for an ICE restart")
+	errEnded     = errors.New("this take has ended")
+)
+
+// gatherTimeout bounds the wait for our own ICE candidates; host candidates on one muxed port come at once.
+const gatherTimeout = 5 * time.Second
+
+// take is one recording attempt: its WHIP session, peer connection and recorder, and the goroutine that ends it.
+type take struct {
+	in          *Ingest
+	id          string // the answer's id
+	candidateID string
+	token       string
+	limit       time.Duration
+
+	ctx    context.Context // cancelled when the take ends: stops its readers
+	cancel context.CancelFunc
+	endCh  chan endReason // first reason wins
+	stateC chan webrtc.PeerConnectionState
+	media  chan struct{} // closed at the first RTP packet
+	mediaO sync.Once
+	done   chan struct{} // closed once the answer is saved
+	status string        // the answer's final status, set before done closes
+
+	mu        sync.Mutex // guards what follows
+	pc        *webrtc.PeerConnection
+	rec       *recorder.Recorder
+	videoSSRC webrtc.SSRC
+	ended     bool
+	readers   sync.WaitGroup
+}
+
+func newTake(in *Ingest, answerID, candidateID, token string, limit time.Duration) *take {
+	ctx, cancel := context.WithCancel(in.ctx)
+	return &take{
+		in:          in,
+		id:          answerID,
+		candidateID: candidateID,
+		token:       token,
+		limit:       limit,
+		ctx:         ctx,
+		cancel:      cancel,
+		endCh:       make(chan endReason, 1),
+		stateC:      make(chan webrtc.PeerConnectionState, 16),
+		media:       make(chan struct{}),
+		done:        make(chan struct{}),
+	}
+}
+
+// authorized reports whether an Authorization header carries this take's token.
+func (t *take) authorized(header string) bool {
+	token, ok := bearerToken(header)
+	return ok && subtle.ConstantTimeCompare([]byte(token), []byte(t.token)) == 1
+}
+
+// bearerToken takes the token out of an "Authorization: Bearer TOKEN" header.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != "" && !strings.ContainsAny(token, " \t")
+}
+
+// end asks the take to end; the first reason wins and later calls do nothing.
+func (t *take) end(reason endReason) {
+	select {
+	case t.endCh <- reason:
+	default:
+	}
+}
+
+// run owns the take's timers and ends it: no connection in time, the time limit (paused while the connection is
+// down, so lost time is not charged), a connection gone for too long, or an explicit end.
+func (t *take) run() {
+	defer t.in.wg.Done()
+	connect := time.NewTimer(t.in.cfg.ConnectTimeout)
+	defer connect.Stop()
+	var (
+		limit       *time.Timer
+		limitC      <-chan time.Time
+		remaining   = t.limit + t.in.cfg.Grace
+		limitStart  time.Time
+		disconnectC <-chan time.Time
+		disconnect  *time.Timer
+		media       = t.media
+	)
+	stopLimit := func() {
+		if limit != nil && limit.Stop() {
+			remaining -= time.Since(limitStart)
+		}
+		limit, limitC = nil, nil
+	}
+	startLimit := func() {
+		limitStart = time.Now()
+		limit = time.NewTimer(max(remaining, 0))
+		limitC = limit.C
+	}
+	var reason endReason
+loop:
+	for {
+		select {
+		case reason = <-t.endCh:
+			break loop
+		case <-connect.C:
+			reason = endNoConnection
+			break loop
+		case <-media:
+			media = nil
+			connect.Stop()
+			startLimit()
+		case <-limitC:
+			reason = endTimeLimit
+			break loop
+		case <-disconnectC:
+			reason = endDisconnected
+			break loop
+		case state := <-t.stateC:
+			switch state {
+			case webrtc.PeerConnectionStateConnected:
+				connect.Stop()
+				if disconnect != nil {
+					disconnect.Stop()
+					disconnect, disconnectC = nil, nil
+					if media == nil {
+						startLimit()
+					}
+				}
+			case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:
+				if disconnect == nil {
+					disconnect = time.NewTimer(t.in.cfg.DisconnectTimeout)
+					disconnectC = disconnect.C
+					stopLimit()
+				}
+			case webrtc.PeerConnectionStateClosed:
+				reason = endDisconnected
+				break loop
+			}
+		}
+	}
+	stopLimit()
+	if disconnect != nil {
+		disconnect.Stop()
+	}
+	t.finish(reason)
+}
+
+// publish answers the client's SDP offer: a receive-only peer connection that feeds a new recorder.
+func (t *take) publish(offer string) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ended {
+		return "", errEnded
+	}
+	if t.pc != nil {
+		return "", errPublished
+	}
+	rec, err := recorder.Create(t.in.root, t.in.fileName(t.id), recorder.Config{
+		RequestKeyframe: t.requestKeyframe,
+		Logger:          t.in.app.Logger().With("take", t.id),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create the recording: %w", err)
+	}
+	pc, err := t.in.engine.API().NewPeerConnection(t.in.engine.Configuration())
+	if err != nil {
+		rec.Close()
+		return "", fmt.Errorf("create the peer connection: %w", err)
+	}
+	pc.OnTrack(t.onTrack)
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		select {
+		case t.stateC <- s:
+		case <-t.ctx.Done():
+		}
+	})
+	answer, err := negotiate(pc, webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer})
+	if err != nil {
+		pc.Close()
+		rec.Close()
+		return "", err
+	}
+	t.pc, t.rec = pc, rec
+	return answer, nil
+}
+
+// negotiate sets the remote offer and returns our answer with every local candidate in it (no trickle needed).
+func negotiate(pc *webrtc.PeerConnection, offer webrtc.SessionDescription) (string, error) {
+	if err := pc.SetRemoteDescription(offer); err != nil {
+		return "", fmt.Errorf("the offer cannot be used: %w", err)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("no answer to this offer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("set the answer: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-time.After(gatherTimeout):
+	}
+	return pc.LocalDescription().SDP, nil
+}
+
+// onTrack starts the readers of one incoming track. Called by pion.
+func (t *take) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	kind := recorder.Audio
+	switch {
+	case strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeVP8):
+		kind = recorder.Video
+	case strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeOpus):
+	default:
+		return // negotiation allows only VP8 and Opus
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ended {
+		return
+	}
+	if kind == recorder.Video {
+		t.videoSSRC = track.SSRC()
+	}
+	rec := t.rec
+	t.readers.Add(2)
+	go func() {
+		defer t.readers.Done()
+		for {
+			pkt, _, err := track.ReadRTP()
+			if err != nil {
+				return
+			}
+			t.mediaO.Do(func() { close(t.media) })
+			if err := rec.WriteRTP(kind, pkt); err != nil {
+				t.in.app.Logger().Error("recording failed", "take", t.id, "error", err)
+				t.end(endFailed)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer t.readers.Done()
+		for {
+			pkts, _, err := receiver.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if sr, ok := p.(*rtcp.SenderReport); ok {
+					rec.WriteSenderReport(kind, sr)
+				}
+			}
+		}
+	}()
+	if kind == recorder.Video {
+		go t.requestKeyframe()
+	}
+}
+
+// requestKeyframe asks the sender for a keyframe; the recorder rate-limits the calls.
+func (t *take) requestKeyframe() {
+	t.mu.Lock()
+	pc, ssrc := t.pc, t.videoSSRC
+	t.mu.Unlock()
+	if pc == nil || ssrc == 0 {
+		return
+	}
+	_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
+}
+
+// finish stops the connection and the readers, closes the file and saves it into the answer. Runs once, on the
+// take's own goroutine.
+func (t *take) finish(reason endReason) {
+	t.mu.Lock()
+	t.ended = true
+	pc, rec := t.pc, t.rec
+	t.mu.Unlock()
+
+	t.cancel()
+	if pc != nil {
+		pc.Close() // ends the readers' ReadRTP and ReadRTCP
+	}
+	t.readers.Wait()
+
+	var stats recorder.Stats
+	var recErr error
+	if rec != nil {
+		stats, recErr = rec.Close()
+	}
+	status := "complete"
+	withFile := true
+	switch {
+	case reason == endFailed || recErr != nil:
+		// keep what reached the disk: repaired now if possible, else left for the next start
+		if stats, recErr = recorder.Repair(t.in.root, t.in.fileName(t.id)); recErr == nil && stats.Bytes > 0 {
+			status = "interrupted"
+		} else {
+			status, withFile = "failed", false
+			t.in.app.Logger().Error("a failed take cannot be repaired; its file stays in the recordings dir",
+				"take", t.id, "file", t.in.filePath(t.id), "error", recErr)
+		}
+	case stats.VideoFrames == 0 && stats.AudioFrames == 0:
+		status, withFile = "failed", false // nothing was recorded
+		if rec != nil {
+			_ = t.in.root.Remove(t.in.fileName(t.id)) // only a header
+		}
+	case reason == endDisconnected || reason == endShutdown || reason == endNoConnection:
+		status = "interrupted"
+	}
+	if err := t.in.save(t.id, status, withFile, stats); err != nil {
+		// the file stays in the recordings dir and the answer stays "recording": the next start repairs and saves it
+		t.in.app.Logger().Error("saving a take failed; it will be retried at the next start", "take", t.id, "error", err)
+	}
+	t.status = status
+
+	t.in.mu.Lock()
+	delete(t.in.takes, t.id)
+	t.in.mu.Unlock()
+	close(t.done)
+	t.in.app.Logger().Info("take ended", "take", t.id, "reason", reason.String(), "status", status,
+		"duration", stats.Duration, "bytes", stats.Bytes)
+}
+
+// save writes the take's outcome, and its file when there is one, into the answer.
+func (in *Ingest) save(answerID, status string, withFile bool, stats recorder.Stats) error {
+	answer, err := in.app.FindRecordById(pb_migrations.Answers, answerID)
+	if err != nil {
+		return fmt.Errorf("find answer %s: %w", answerID, err)
+	}
+	answer.Set("status", status)
+	answer.Set("duration_ms", stats.Duration.Milliseconds())
+	answer.Set("size_bytes", stats.Bytes)
+	if withFile {
+		f, err := filesystem.NewFileFromPath(in.filePath(answerID))
+		if err != nil {
+			return fmt.Errorf("open take file: %w", err)
+		}
+		f.Name = fmt.Sprintf("take-%d.webm", answer.GetInt("take"))
+		answer.Set("video", f)
+	}
+	if err := in.app.Save(answer); err != nil {
+		return fmt.Errorf("save answer %s: %w", answerID, err)
+	}
+	if withFile {
+		return in.root.Remove(in.fileName(answerID)) // the file now lives in the app's storage
+	}
+	return nil
+}

@@ -1,0 +1,335 @@
+// Package whipclient publishes a VP8 + Opus clip to a WHIP endpoint (RFC 9725) in real time, as a browser would.
+// Tests and the load tool use it; it speaks only standard WHIP, so it also checks that any WHIP client can publish.
+package whipclient
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
+	"github.com/pion/webrtc/v4/pkg/media/oggreader"
+)
+
+// Options tune a publisher. The zero value publishes over real sockets with pion's defaults.
+type Options struct {
+	API           *webrtc.API // e.g. one on a vnet for loss tests; nil: VP8 + Opus with the default interceptors
+	LoopbackOnly  bool        // with API nil: gather candidates on loopback only, so tests send nothing elsewhere
+	Configuration webrtc.Configuration
+	HTTP          *http.Client
+}
+
+// Session is one published take.
+type Session struct {
+	pc       *webrtc.PeerConnection
+	http     *http.Client
+	location string
+	token    string
+	video    *webrtc.TrackLocalStaticSample
+	audio    *webrtc.TrackLocalStaticSample
+
+	// Setup is the time from the offer to a connected peer connection.
+	Setup        time.Duration
+	VideoFrames  atomic.Int64 // frames written to the video track
+	AudioPackets atomic.Int64
+}
+
+// NewAPI is a pion API with VP8, Opus and the default interceptors (NACK, RTCP reports, TWCC).
+func NewAPI(s webrtc.SettingEngine) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(s)), nil
+}
+
+// Loopback is a SettingEngine whose candidates are on loopback addresses only.
+func Loopback() webrtc.SettingEngine {
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true) // pion leaves loopback out unless asked
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	return se
+}
+
+// Publish offers a VP8 and an Opus track to whipURL and waits until the connection is up.
+//
+// Example:
+//
+//	s, err := whipclient.Publish(ctx, take.WHIPURL, take.WHIPToken, whipclient.Options{})
+//	if err == nil {
+//		err = s.Stream(ctx, whipclient.Media{IVF: "clip.ivf", Ogg: "clip.ogg"}, 10*time.Second)
+//		s.Stop(ctx)
+//	}
+func Publish(ctx context.Context, whipURL, token string, opts Options) (*Session, error) {
+	api := opts.API
+	if api == nil {
+		var se webrtc.SettingEngine
+		if opts.LoopbackOnly {
+			se = Loopback()
+		}
+		var err error
+		if api, err = NewAPI(se); err != nil {
+			return nil, err
+		}
+	}
+	s := &Session{http: opts.HTTP, token: token}
+	if s.http == nil {
+		s.http = http.DefaultClient
+	}
+	start := time.Now()
+	pc, err := api.NewPeerConnection(opts.Configuration)
+	if err != nil {
+		return nil, err
+	}
+	s.pc = pc
+	if s.video, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video", "take"); err != nil {
+		pc.Close()
+		return nil, err
+	}
+	if s.audio, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, Channels: 2}, "audio", "take"); err != nil {
+		pc.Close()
+		return nil, err
+	}
+	for _, track := range []*webrtc.TrackLocalStaticSample{s.video, s.audio} {
+		sender, err := pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			pc.Close()
+			return nil, err
+		}
+		go drainRTCP(sender.Sender())
+	}
+	connected := make(chan struct{})
+	var once sync.Once
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			once.Do(func() { close(connected) })
+		}
+	})
+
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		pc.Close()
+		return nil, err
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		pc.Close()
+		return nil, ctx.Err()
+	}
+
+	res, body, err := s.do(ctx, http.MethodPost, whipURL, "application/sdp", pc.LocalDescription().SDP)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	if res.StatusCode != http.StatusCreated {
+		pc.Close()
+		return nil, &StatusError{Code: res.StatusCode, Body: body, RetryAfter: res.Header.Get("Retry-After")}
+	}
+	loc, err := url.Parse(whipURL)
+	if err == nil {
+		var ref *url.URL
+		if ref, err = url.Parse(res.Header.Get("Location")); err == nil {
+			s.location = loc.ResolveReference(ref).String()
+		}
+	}
+	if err != nil || res.Header.Get("Location") == "" {
+		pc.Close()
+		return nil, fmt.Errorf("WHIP answer without a usable Location header")
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: body}); err != nil {
+		pc.Close()
+		return nil, fmt.Errorf("set the WHIP answer: %w", err)
+	}
+	select {
+	case <-connected:
+	case <-ctx.Done():
+		pc.Close()
+		return nil, fmt.Errorf("connect: %w", ctx.Err())
+	}
+	s.Setup = time.Since(start)
+	return s, nil
+}
+
+// StatusError is a WHIP request the server refused.
+type StatusError struct {
+	Code       int
+	Body       string
+	RetryAfter string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("WHIP server answered %d: %s", e.Code, e.Body)
+}
+
+func drainRTCP(s *webrtc.RTPSender) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := s.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+func (s *Session) do(ctx context.Context, method, target, contentType, body string) (*http.Response, string, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
+	if err != nil {
+		return nil, "", err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	res, err := s.http.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	return res, string(b), err
+}
+
+// Location is the WHIP session URL the server gave.
+func (s *Session) Location() string { return s.location }
+
+// PeerConnection is the publisher's connection, for tests that need to look inside.
+func (s *Session) PeerConnection() *webrtc.PeerConnection { return s.pc }
+
+// Media names a clip: VP8 in IVF and Opus in Ogg, as testmedia makes them.
+type Media struct {
+	IVF string
+	Ogg string
+}
+
+// Stream sends the clip in real time for at most d (or until the clip ends), video and audio together.
+func (s *Session) Stream(ctx context.Context, m Media, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	errs := make(chan error, 2)
+	go func() { errs <- s.streamVideo(ctx, m.IVF, start) }()
+	go func() { errs <- s.streamAudio(ctx, m.Ogg, start) }()
+	err := errors.Join(<-errs, <-errs)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && time.Since(start) >= d {
+		return nil
+	}
+	return err
+}
+
+// wait sleeps until start+at, or returns the context's error.
+func wait(ctx context.Context, start time.Time, at time.Duration) error {
+	t := time.NewTimer(time.Until(start.Add(at)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Session) streamVideo(ctx context.Context, path string, start time.Time) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	r, header, err := ivfreader.NewWith(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	frameDur := time.Second * time.Duration(header.TimebaseNumerator) / time.Duration(header.TimebaseDenominator)
+	for i := 0; ; i++ {
+		frame, _, err := r.ParseNextFrame()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		if err := wait(ctx, start, time.Duration(i)*frameDur); err != nil {
+			return err
+		}
+		if err := s.video.WriteSample(media.Sample{Data: frame, Duration: frameDur}); err != nil {
+			return err
+		}
+		s.VideoFrames.Add(1)
+	}
+}
+
+func (s *Session) streamAudio(ctx context.Context, path string, start time.Time) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, _, err := oggreader.NewWith(f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	var granule uint64
+	var at time.Duration
+	for {
+		page, header, err := r.ParseNextPage()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		if bytes.HasPrefix(page, []byte("OpusTags")) {
+			continue
+		}
+		samples := header.GranulePosition - granule
+		granule = header.GranulePosition
+		dur := time.Duration(samples) * time.Second / 48000
+		if err := wait(ctx, start, at); err != nil {
+			return err
+		}
+		if err := s.audio.WriteSample(media.Sample{Data: page, Duration: dur}); err != nil {
+			return err
+		}
+		at += dur
+		s.AudioPackets.Add(1)
+	}
+}
+
+// Stop ends the take with DELETE, as a client that is done does, and returns the server's answer.
+func (s *Session) Stop(ctx context.Context) (string, error) {
+	defer s.pc.Close()
+	res, body, err := s.do(ctx, http.MethodDelete, s.location, "", "")
+	if err != nil {
+		return "", err
+	}
+	if res.StatusCode != http.StatusOK {
+		return body, &StatusError{Code: res.StatusCode, Body: body}
+	}
+	return body, nil
+}
+
+// Abort drops the connection without a word, as a closed tab or a dead phone does.
+func (s *Session) Abort() { s.pc.Close() }
