@@ -1,0 +1,228 @@
+package recorder
+
+import (
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// codec depacketizes one RTP payload.
+type codec interface {
+	// parse returns the codec data carried by payload, whether it starts a frame, and false when the payload is
+	// malformed.
+	parse(payload []byte) (data []byte, start, ok bool)
+	// endsFrame reports whether a packet closes its frame.
+	endsFrame(p *rtp.Packet) bool
+}
+
+const ringSize = 1024 // packets held for reordering; a power of two
+
+// packet is one received RTP packet, depacketized.
+type packet struct {
+	seq     int64 // unwrapped sequence number
+	ext     int64 // unwrapped timestamp
+	arrival time.Duration
+	data    []byte
+	start   bool
+	end     bool
+	empty   bool // padding: takes a sequence number, carries nothing
+	broken  bool
+}
+
+// assembler puts packets back in sequence order and cuts them into frames. A frame is written only when every
+// one of its packets is there; a missing packet is waited for (it may be late or retransmitted) until maxLate
+// newer packets or maxWait have passed, then the frames it touches are dropped and the next frame is marked lost.
+type assembler struct {
+	codec   codec
+	maxLate int64
+	maxWait time.Duration
+
+	ring    [ringSize]*packet
+	started bool
+	emitted bool  // a frame has come out: the start is settled
+	next    int64 // sequence number to consume next
+	highest int64
+	lost    bool // packets were given up since the last frame
+}
+
+func newAssembler(c codec, maxLate int64, maxWait time.Duration) *assembler {
+	return &assembler{codec: c, maxLate: maxLate, maxWait: maxWait}
+}
+
+// push adds a packet and returns the frames it completes, in order.
+func (a *assembler) push(p *rtp.Packet, ext int64, now time.Duration) []*frame {
+	var seq int64
+	if !a.started {
+		a.started = true
+		seq = int64(p.SequenceNumber)
+		a.next, a.highest = seq, seq
+	} else {
+		seq = a.highest + int64(int16(p.SequenceNumber-uint16(a.highest)))
+	}
+	if seq < a.next {
+		if a.emitted || a.next-seq >= 64 || a.slot(seq) != nil {
+			return nil // late or duplicate
+		}
+		a.next = seq // reordered at the very start
+	}
+	var out []*frame
+	if seq-a.next >= ringSize {
+		// no room: give up what is too old to wait for
+		out = a.drain(now, seq-ringSize+1)
+	}
+	if a.slot(seq) != nil {
+		return out // duplicate
+	}
+	pk := &packet{seq: seq, ext: ext, arrival: now}
+	if len(p.Payload) == 0 {
+		pk.empty = true
+	} else {
+		data, start, ok := a.codec.parse(p.Payload)
+		// copied: the caller may reuse its buffer
+		pk.data, pk.start, pk.broken = append([]byte(nil), data...), start, !ok
+		pk.end = a.codec.endsFrame(p)
+	}
+	a.ring[seq&(ringSize-1)] = pk
+	a.highest = max(a.highest, seq)
+	return append(out, a.drain(now, a.next)...)
+}
+
+// flush gives up every missing packet and returns the frames still complete.
+func (a *assembler) flush(now time.Duration) []*frame {
+	if !a.started {
+		return nil
+	}
+	return a.drain(now, a.highest+1)
+}
+
+// slot returns the packet stored for seq, if any.
+func (a *assembler) slot(seq int64) *packet {
+	p := a.ring[seq&(ringSize-1)]
+	if p == nil || p.seq != seq {
+		return nil
+	}
+	return p
+}
+
+// release forgets packets [from, to).
+func (a *assembler) release(from, to int64) {
+	for s := from; s < to && s-from < ringSize; s++ {
+		if a.slot(s) != nil {
+			a.ring[s&(ringSize-1)] = nil
+		}
+	}
+}
+
+// giveUp reports whether the missing packet seq is no longer worth waiting for: holes before force, holes with
+// maxLate packets after them, and holes that a later packet showed maxWait ago. (Timing from the later packet,
+// not from when the hole reached the front, keeps successive holes from adding up their waits.)
+func (a *assembler) giveUp(seq int64, now time.Duration, force int64) bool {
+	if seq < force || a.highest-seq >= a.maxLate {
+		return true
+	}
+	for s := seq + 1; s <= a.highest; s++ {
+		if p := a.slot(s); p != nil {
+			return now-p.arrival >= a.maxWait
+		}
+	}
+	return false
+}
+
+// skip drops packets [a.next, to) as lost.
+func (a *assembler) skip(to int64) {
+	a.release(a.next, to)
+	a.next = to
+	a.lost = true
+}
+
+// drain returns the frames that can be completed; holes before force are given up at once.
+func (a *assembler) drain(now time.Duration, force int64) []*frame {
+	var out []*frame
+	if force > a.next+ringSize {
+		// a jump far ahead: nothing in between can come back
+		a.release(a.next, a.next+ringSize)
+		a.next, a.lost = force, true
+	}
+	for a.next <= a.highest {
+		p := a.slot(a.next)
+		switch {
+		case p == nil:
+			if !a.giveUp(a.next, now, force) {
+				return out
+			}
+			a.skip(a.next + 1)
+			continue
+		case p.empty:
+			a.release(a.next, a.next+1)
+			a.next++
+			continue
+		case p.broken || !p.start:
+			if !p.broken && !a.emitted && a.next >= force && a.highest-a.next < a.maxLate &&
+				now-p.arrival < a.maxWait {
+				return out // at the very start, the first packets of its frame may still come
+			}
+			a.skip(a.next + 1) // the rest of a frame whose start is gone
+			continue
+		}
+		// collect the frame that starts here
+		end, hole, bad := int64(-1), int64(-1), false
+		s := a.next
+		for ; s <= a.highest; s++ {
+			q := a.slot(s)
+			if q == nil {
+				hole = s
+				break
+			}
+			if s > a.next && (q.ext != p.ext || q.empty || q.start) {
+				// the next frame (or padding) begins: with no hole before it, this frame is whole even if its
+				// sender did not mark its end
+				if q.ext != p.ext || q.empty {
+					end = s - 1
+				} else {
+					bad = true
+				}
+				break
+			}
+			if q.broken {
+				bad = true
+				break
+			}
+			if q.end {
+				end = s
+				break
+			}
+		}
+		switch {
+		case end >= 0:
+			out = append(out, a.take(a.next, end))
+		case bad:
+			a.skip(s)
+		case hole >= 0 && a.giveUp(hole, now, force):
+			a.skip(hole + 1)
+		case hole < 0 && a.next < force:
+			a.skip(s) // unfinished, and out of time or room
+		default:
+			return out // wait for the rest of the frame
+		}
+	}
+	return out
+}
+
+// take turns packets [from, to] into a frame and consumes them.
+func (a *assembler) take(from, to int64) *frame {
+	first := a.slot(from)
+	n := 0
+	for s := from; s <= to; s++ {
+		n += len(a.slot(s).data)
+	}
+	data := make([]byte, 0, n)
+	for s := from; s <= to; s++ {
+		data = append(data, a.slot(s).data...)
+	}
+	f := &frame{ext: first.ext, arrival: first.arrival, data: data, lost: a.lost}
+	a.release(from, to+1)
+	a.next = to + 1
+	a.lost = false
+	a.emitted = true
+	return f
+}

@@ -1,0 +1,559 @@
+package recorder
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/at-wat/ebml-go"
+	"github.com/at-wat/ebml-go/webm"
+)
+
+// EBML element IDs (with their length marker bits, as they appear in the file).
+const (
+	idEBML           = 0x1A45DFA3
+	idSegment        = 0x18538067
+	idSeekHead       = 0x114D9B74
+	idInfo           = 0x1549A966
+	idTracks         = 0x1654AE6B
+	idCluster        = 0x1F43B675
+	idCues           = 0x1C53BB6B
+	idTags           = 0x1254C367
+	idChapters       = 0x1043A770
+	idAttachments    = 0x1941A469
+	idTimecode       = 0xE7
+	idSimpleBlock    = 0xA3
+	idBlockGroup     = 0xA0
+	idBlock          = 0xA1
+	idReferenceBlock = 0xFB
+	idTimecodeScale  = 0x2AD7B1
+	idDateUTC        = 0x4461
+)
+
+const maxElement = 64 << 20 // larger "elements" in a damaged file are garbage, not data to allocate
+
+var errBadElement = errors.New("malformed element")
+
+// Repair rewrites a take file left behind by a crash (clusters on disk, no Cues, no real Duration, maybe a torn
+// last cluster or damaged bytes in between) into a playable, seekable file, in place: the new file is written
+// beside it in root and renamed over it. Every frame that can still be read is kept; a damaged stretch is
+// skipped up to the next cluster. A file with no frame at all gives ErrNoMedia and is left as it is.
+func Repair(root *os.Root, name string) (Stats, error) {
+	in, err := root.Open(name)
+	if err != nil {
+		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+	}
+	sc := &scanner{r: bufio.NewReaderSize(in, 1<<20), size: fi.Size()}
+	if err := sc.header(); err != nil {
+		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+	}
+
+	removeLeftovers(root, name)
+	tmp := name + ".repair-" + randomHex()
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+	}
+	stats, err := sc.rewrite(newSink(f))
+	if err != nil {
+		_ = root.Remove(tmp)
+		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+	}
+	if err := root.Rename(tmp, name); err != nil {
+		_ = root.Remove(tmp)
+		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+	}
+	if d, err := root.Open(filepath.Join(filepath.Dir(name), ".")); err == nil {
+		_ = d.Sync() // the rename itself reaches the disk
+		_ = d.Close()
+	}
+	return stats, nil
+}
+
+// removeLeftovers deletes temporary files of an earlier Repair of name that did not finish (a crash while
+// repairing).
+func removeLeftovers(root *os.Root, name string) {
+	dir, base := filepath.Split(name)
+	d, err := root.Open(filepath.Join(dir, "."))
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, n := range names {
+		if strings.HasPrefix(n, base+".repair-") {
+			_ = root.Remove(filepath.Join(dir, n))
+		}
+	}
+}
+
+func randomHex() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// scanner reads a Matroska/WebM file front to back, tolerating a torn end and damaged stretches.
+type scanner struct {
+	r    *bufio.Reader
+	pos  int64
+	size int64 // of the file; 0: unknown
+	gaps int   // damaged stretches skipped so far
+
+	tracks   []webm.TrackEntry
+	scale    int64 // ns per timecode unit
+	date     time.Time
+	cluster  int64 // current cluster's timecode
+	clusters int   // clusters entered
+	pending  *element
+}
+
+// element is an element header just read.
+type element struct {
+	id      uint64
+	size    int64 // -1: unknown
+	dataPos int64
+}
+
+// header reads up to the first cluster: track entries, timecode scale.
+func (s *scanner) header() error {
+	s.scale = int64(time.Millisecond)
+	e, err := s.element()
+	if err != nil || e.id != idEBML {
+		return fmt.Errorf("not a WebM file: %w", ErrNoMedia)
+	}
+	if err := s.skip(e); err != nil {
+		return fmt.Errorf("not a WebM file: %w", ErrNoMedia)
+	}
+	if e, err = s.element(); err != nil || e.id != idSegment {
+		return fmt.Errorf("no segment: %w", ErrNoMedia)
+	}
+	for {
+		e, err := s.element()
+		if err != nil {
+			return fmt.Errorf("no cluster: %w", ErrNoMedia)
+		}
+		switch e.id {
+		case idCluster:
+			if s.tracks == nil {
+				return fmt.Errorf("no tracks: %w", ErrNoMedia)
+			}
+			s.pending = e
+			return nil
+		case idInfo:
+			body, err := s.body(e)
+			if err != nil {
+				return fmt.Errorf("torn segment info: %w", ErrNoMedia)
+			}
+			s.info(body)
+		case idTracks:
+			body, err := s.body(e)
+			if err != nil {
+				return fmt.Errorf("torn track list: %w", ErrNoMedia)
+			}
+			if err := s.parseTracks(body); err != nil {
+				return err
+			}
+		default:
+			if err := s.skip(e); err != nil {
+				return fmt.Errorf("no cluster: %w", ErrNoMedia)
+			}
+		}
+	}
+}
+
+// info reads the timecode scale and creation date of a segment.
+func (s *scanner) info(body []byte) {
+	sub := &scanner{r: bufio.NewReader(bytes.NewReader(body))}
+	for {
+		e, err := sub.element()
+		if err != nil || e.size < 0 {
+			return
+		}
+		b, err := sub.body(e)
+		if err != nil {
+			return
+		}
+		switch e.id {
+		case idTimecodeScale:
+			if v := readUint(b); v > 0 && v <= uint64(time.Second) {
+				s.scale = int64(v)
+			}
+		case idDateUTC:
+			if len(b) == 8 {
+				epoch := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+				s.date = epoch.Add(time.Duration(int64(binary.BigEndian.Uint64(b))))
+			}
+		}
+	}
+}
+
+func (s *scanner) parseTracks(body []byte) error {
+	var head bytes.Buffer
+	head.Write(encodeID(idTracks))
+	head.Write(encodeSize(uint64(len(body))))
+	head.Write(body)
+	var v struct {
+		Tracks webm.Tracks `ebml:"Tracks"`
+	}
+	if err := ebml.Unmarshal(&head, &v, ebml.WithIgnoreUnknown(true)); err != nil {
+		return fmt.Errorf("track list: %v: %w", err, ErrNoMedia)
+	}
+	if len(v.Tracks.TrackEntry) == 0 {
+		return fmt.Errorf("empty track list: %w", ErrNoMedia)
+	}
+	s.tracks = v.Tracks.TrackEntry
+	return nil
+}
+
+// block is one frame read back.
+type block struct {
+	track   uint64
+	ms      int64
+	key     bool
+	data    []byte
+	end     int64 // file offset after the block
+	cluster int   // index of its cluster, from 1
+}
+
+// next appends the next frames in file order to out; io.EOF at the end of what is readable.
+func (s *scanner) next(out []block) ([]block, error) {
+	for {
+		e := s.pending
+		s.pending = nil
+		var err error
+		if e == nil {
+			e, err = s.element()
+		}
+		if err == nil {
+			switch e.id {
+			case idSegment, idCluster:
+				// masters: their children follow, whatever their size says
+				if e.id == idCluster {
+					s.cluster = 0
+					s.clusters++
+				}
+				continue
+			case idTimecode:
+				var b []byte
+				if b, err = s.body(e); err == nil {
+					s.cluster = int64(readUint(b))
+					continue
+				}
+			case idSimpleBlock, idBlockGroup:
+				var b []byte
+				if b, err = s.body(e); err == nil {
+					if blocks, ok := s.blocks(e.id, b); ok {
+						return append(out, blocks...), nil
+					}
+					continue // a damaged block: skip it
+				}
+			default:
+				if err = s.skip(e); err == nil {
+					continue
+				}
+			}
+		}
+		if !errors.Is(err, errBadElement) || s.resync() != nil {
+			return out, io.EOF
+		}
+	}
+}
+
+// blocks decodes a SimpleBlock or a BlockGroup's Block.
+func (s *scanner) blocks(id uint64, body []byte) ([]block, bool) {
+	key := true
+	if id == idBlockGroup {
+		sub := &scanner{r: bufio.NewReader(bytes.NewReader(body))}
+		var inner []byte
+		for {
+			e, err := sub.element()
+			if err != nil || e.size < 0 {
+				break
+			}
+			b, err := sub.body(e)
+			if err != nil {
+				break
+			}
+			switch e.id {
+			case idBlock:
+				inner = b
+			case idReferenceBlock:
+				key = false
+			}
+		}
+		if inner == nil {
+			return nil, false
+		}
+		body = inner
+	}
+	b, err := ebml.UnmarshalBlock(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		return nil, false
+	}
+	if id == idSimpleBlock {
+		key = b.Keyframe
+	}
+	ms := (s.cluster + int64(b.Timecode)) * s.scale / int64(time.Millisecond)
+	var out []block
+	for _, d := range b.Data {
+		out = append(out, block{track: b.TrackNumber, ms: ms, key: key, data: d, end: s.pos, cluster: s.clusters})
+	}
+	return out, true
+}
+
+// resync looks for the next cluster after damaged bytes: a cluster ID followed by a size and a Timecode.
+func (s *scanner) resync() error {
+	var window uint32
+	for {
+		c, err := s.r.ReadByte()
+		if err != nil {
+			return err
+		}
+		s.pos++
+		window = window<<8 | uint32(c)
+		if window != idCluster {
+			continue
+		}
+		if _, _, err := s.vint(false); err != nil {
+			if errors.Is(err, errBadElement) {
+				continue
+			}
+			return err
+		}
+		e, err := s.element()
+		if errors.Is(err, errBadElement) || (err == nil && (e.id != idTimecode || e.size > 8)) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b, err := s.body(e)
+		if err != nil {
+			return err
+		}
+		s.cluster = int64(readUint(b))
+		s.clusters++
+		s.gaps++
+		return nil
+	}
+}
+
+// element reads an element header.
+func (s *scanner) element() (*element, error) {
+	id, _, err := s.vint(true)
+	if err != nil {
+		return nil, err
+	}
+	size, _, err := s.vint(false)
+	if err != nil {
+		return nil, err
+	}
+	return &element{id: uint64(id), size: size, dataPos: s.pos}, nil
+}
+
+// vint reads an EBML variable-length integer: an ID keeps its marker bits; a size of all ones is unknown (-1).
+func (s *scanner) vint(isID bool) (int64, int, error) {
+	c, err := s.r.ReadByte()
+	if err != nil {
+		return 0, 0, err
+	}
+	s.pos++
+	n := 1
+	for mask := byte(0x80); n <= 8 && c&mask == 0; mask >>= 1 {
+		n++
+	}
+	if n > 8 || (isID && n > 4) {
+		return 0, 0, errBadElement
+	}
+	v := uint64(c)
+	if !isID {
+		v &= uint64(0xff >> n)
+	}
+	allOnes := v == uint64(0xff>>n)
+	for i := 1; i < n; i++ {
+		b, err := s.r.ReadByte()
+		if err != nil {
+			return 0, 0, err
+		}
+		s.pos++
+		v = v<<8 | uint64(b)
+		allOnes = allOnes && b == 0xff
+	}
+	if isID {
+		return int64(v), n, nil
+	}
+	if allOnes {
+		return -1, n, nil
+	}
+	if v > 1<<56 {
+		return 0, 0, errBadElement
+	}
+	return int64(v), n, nil
+}
+
+// fits reports whether an element's data lies inside the file.
+func (s *scanner) fits(e *element) bool {
+	return e.size >= 0 && (s.size == 0 || e.dataPos+e.size <= s.size)
+}
+
+// body reads an element's data.
+func (s *scanner) body(e *element) ([]byte, error) {
+	if !s.fits(e) || e.size > maxElement {
+		return nil, errBadElement
+	}
+	b := make([]byte, e.size)
+	n, err := io.ReadFull(s.r, b)
+	s.pos += int64(n)
+	return b, err
+}
+
+// skip passes over an element's data.
+func (s *scanner) skip(e *element) error {
+	if !s.fits(e) {
+		return errBadElement
+	}
+	n, err := s.r.Discard(int(min(e.size, 1<<40)))
+	s.pos += int64(n)
+	return err
+}
+
+func readUint(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+func encodeID(id uint64) []byte {
+	switch {
+	case id >= 1<<24:
+		return []byte{byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)}
+	case id >= 1<<16:
+		return []byte{byte(id >> 16), byte(id >> 8), byte(id)}
+	case id >= 1<<8:
+		return []byte{byte(id >> 8), byte(id)}
+	}
+	return []byte{byte(id)}
+}
+
+func encodeSize(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	b[0] = 0x01 // 8-byte length marker; n < 2^56
+	return b
+}
+
+// rewrite writes the tracks and every readable frame into out, with fresh Cues and Duration.
+func (s *scanner) rewrite(out *sink) (Stats, error) {
+	var stats Stats
+	mainTrack, minMs, maxMs := uint64(0), int64(audioOnlyCluster), int64(audioOnlyCluster)
+	for _, t := range s.tracks {
+		if t.TrackType == 1 && t.Video != nil {
+			mainTrack, minMs, maxMs = t.TrackNumber, minCluster, maxCluster
+			stats.Width, stats.Height = int(t.Video.PixelWidth), int(t.Video.PixelHeight)
+			break
+		}
+	}
+	if mainTrack == 0 {
+		mainTrack = s.tracks[0].TrackNumber
+	}
+	date := s.date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	writers, err := newBlockWriters(out, s.tracks, mainTrack, minMs, maxMs, date)
+	if err != nil {
+		_ = out.finish()
+		return Stats{}, err
+	}
+	byNumber := map[uint64]int{}
+	for i, t := range s.tracks {
+		byNumber[t.TrackNumber] = i
+	}
+	last := make([]int64, len(s.tracks))
+	wrote := make([]bool, len(s.tracks))
+	lastMs := int64(0)
+	frames := 0
+	videoGaps := 0 // damaged stretches before the last video frame written
+	var buf []block
+	for {
+		var err error
+		buf, err = s.next(buf[:0])
+		for _, b := range buf {
+			i, ok := byNumber[b.track]
+			if !ok {
+				continue
+			}
+			if s.tracks[i].TrackType == 1 && s.gaps != videoGaps {
+				// frames after a damaged stretch refer to frames that are gone: wait for a keyframe
+				if !b.key {
+					continue
+				}
+				videoGaps = s.gaps
+			}
+			ms := b.ms
+			if wrote[i] && ms <= last[i] {
+				ms = last[i] + 1
+			}
+			ms = max(ms, lastMs)
+			if _, err := writers[i].Write(b.key, ms, b.data); err != nil {
+				continue
+			}
+			d := time.Duration(ms) * time.Millisecond
+			switch s.tracks[i].TrackType {
+			case 1:
+				if stats.VideoFrames == 0 {
+					stats.FirstVideo = d
+				}
+				stats.VideoFrames++
+			case 2:
+				if stats.AudioFrames == 0 {
+					stats.FirstAudio = d
+				}
+				stats.AudioFrames++
+			}
+			last[i], wrote[i], lastMs = ms, true, ms
+			frames++
+		}
+		if err != nil {
+			break
+		}
+	}
+	for _, w := range writers {
+		_ = w.Close()
+	}
+	if err := out.finish(); err != nil {
+		return Stats{}, err
+	}
+	if frames == 0 {
+		return Stats{}, ErrNoMedia
+	}
+	// the writer's timeline starts at the first frame
+	first := min(stats.FirstVideo, stats.FirstAudio)
+	if stats.VideoFrames == 0 {
+		first = stats.FirstAudio
+	} else if stats.AudioFrames == 0 {
+		first = stats.FirstVideo
+	}
+	stats.Duration = time.Duration(lastMs)*time.Millisecond - first
+	stats.FirstVideo -= first
+	stats.FirstAudio -= first
+	stats.Bytes = out.size()
+	return stats, nil
+}

@@ -1,0 +1,125 @@
+package recorder
+
+import (
+	"time"
+)
+
+const (
+	audioRate = 48000 // Opus RTP clock
+	videoRate = 90000 // VP8 RTP clock
+)
+
+// frame is one complete media frame waiting to be written.
+type frame struct {
+	ext     int64         // unwrapped RTP timestamp
+	arrival time.Duration // when its first packet arrived
+	data    []byte
+	lost    bool // packets were lost right before it
+	key     bool
+	width   int // of a keyframe
+	height  int
+}
+
+// track is the per-track state: RTP timestamp unwrapping, the mappings from RTP time to a common clock, the
+// packet assembler and the frames waiting to be written.
+type track struct {
+	kind Kind
+	rate int64
+	asm  *assembler
+
+	// RTP timestamps are unwrapped into a continuous int64 "ext" timeline; jumps that no elapsed time explains
+	// (a sender reset, garbage) are re-anchored on arrival time so that ext stays continuous.
+	haveTS  bool
+	lastRaw uint32
+	lastExt int64
+	lastArr time.Duration
+	ref     int64 // first ext: keeps the numbers small
+
+	// Arrival mapping: arrival = arrOff + (ext-ref)/rate for the least delayed packet seen.
+	haveArr bool
+	arrOff  time.Duration
+
+	// Sender report mapping: sender's NTP time (relative to the recorder's ntpOrigin) at srExt.
+	haveSR bool
+	srExt  int64
+	srNTP  time.Duration
+
+	queue []*frame
+}
+
+func newTrack(kind Kind) *track {
+	t := &track{kind: kind, rate: audioRate}
+	if kind == Video {
+		t.rate = videoRate
+		t.asm = newAssembler(vp8Codec{}, 512, 500*time.Millisecond)
+	} else {
+		// browsers do not retransmit audio: a missing packet is given up quickly
+		t.asm = newAssembler(opusCodec{}, 8, 100*time.Millisecond)
+	}
+	return t
+}
+
+// unwrap maps a 32-bit RTP timestamp that arrived at arrival onto the track's ext timeline. reset reports a jump
+// that was re-anchored.
+func (t *track) unwrap(raw uint32, arrival time.Duration) (ext int64, reset bool) {
+	if !t.haveTS {
+		t.haveTS = true
+		t.lastRaw, t.lastExt, t.lastArr, t.ref = raw, int64(raw), arrival, int64(raw)
+		return t.lastExt, false
+	}
+	d := int64(int32(raw - t.lastRaw))
+	ext = t.lastExt + d
+	step := ticksToDuration(d, t.rate)
+	elapsed := arrival - t.lastArr
+	// A stall (much more elapsed time than RTP time) is normal: packets queued in the network. A leap far ahead
+	// of the elapsed time, or far back, is not.
+	if step > elapsed+maxJump || step < -maxJump {
+		ext = t.lastExt + max(1, durationToTicks(elapsed, t.rate))
+		t.haveSR = false // the old reports describe the old timestamps
+		reset = true
+	}
+	if ext > t.lastExt {
+		t.lastRaw, t.lastExt, t.lastArr = raw, ext, arrival
+	}
+	return ext, reset
+}
+
+// extOf unwraps a timestamp (from a sender report) against the newest packet's.
+func (t *track) extOf(raw uint32) int64 {
+	return t.lastExt + int64(int32(raw-t.lastRaw))
+}
+
+// observe feeds the arrival mapping: the least delayed packet wins, so jitter does not move the mapping.
+func (t *track) observe(ext int64, arrival time.Duration) {
+	off := arrival - ticksToDuration(ext-t.ref, t.rate)
+	if !t.haveArr || off < t.arrOff {
+		t.haveArr, t.arrOff = true, off
+	}
+}
+
+// abs is the common-clock time of ext: the sender's NTP clock (reports) or our arrival clock. Only differences
+// between tracks using the same clock mean anything.
+func (t *track) abs(ext int64, reports bool) time.Duration {
+	if reports {
+		return t.srNTP + ticksToDuration(ext-t.srExt, t.rate)
+	}
+	return t.arrOff + ticksToDuration(ext-t.ref, t.rate)
+}
+
+// ticksToDuration converts RTP ticks at rate to a duration without overflowing for any realistic count.
+func ticksToDuration(ticks, rate int64) time.Duration {
+	return time.Duration(ticks/rate)*time.Second + time.Duration(ticks%rate)*time.Second/time.Duration(rate)
+}
+
+// durationToTicks converts a duration to RTP ticks at rate.
+func durationToTicks(d time.Duration, rate int64) int64 {
+	return int64(d/time.Second)*rate + int64(d%time.Second)*rate/int64(time.Second)
+}
+
+// ntpDuration converts a difference of 64-bit NTP times (32.32 fixed point seconds) to a duration.
+func ntpDuration(diff uint64) time.Duration {
+	d := int64(diff)
+	secs := d >> 32 // arithmetic shift: floor, also for negative differences
+	frac := d & 0xffffffff
+	return time.Duration(secs)*time.Second + time.Duration((frac*int64(time.Second))>>32)
+}
