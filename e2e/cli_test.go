@@ -49,10 +49,16 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	}
 }
 
+// `takeone version` answers without opening or creating a data dir.
 func TestVersion(t *testing.T) {
-	out, err := exec.Command(binary, "version").CombinedOutput()
+	cmd := exec.Command(binary, "version")
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "takeone ") || !strings.Contains(string(out), "PocketBase v0.40") {
 		t.Fatalf("version: %v %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(cmd.Dir, "pb_data")); !os.IsNotExist(err) {
+		t.Fatal("`takeone version` created ./pb_data")
 	}
 }
 

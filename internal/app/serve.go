@@ -228,6 +228,11 @@ func (a *App) printBanner() {
 	cfg := a.Config
 	fmt.Printf("Takeone %s is running at %s\n", Version, cfg.Server.PublicURL)
 	fmt.Printf("├─ REST API: %s/api/\n", cfg.Server.PublicURL)
+	media := fmt.Sprintf("UDP port %d", cfg.WebRTC.UDPPort)
+	if cfg.WebRTC.TCP {
+		media += fmt.Sprintf(", and TCP on port %d when UDP is blocked", cfg.ListenPort())
+	}
+	fmt.Printf("├─ Media (WebRTC): %s\n", media)
 	fmt.Printf("└─ Operators' admin (PocketBase): %s/_/ (create its account with `%s superuser upsert EMAIL PASSWORD`)\n", cfg.Server.PublicURL, executable())
 	if link, ok := a.Setup.Link(cfg.Server.PublicURL); ok {
 		fmt.Printf("\nNo admin account yet. Create the first one here:\n  %s\n\n", link)
