@@ -24,7 +24,7 @@ func (in *Ingest) Recover() error {
 		withFile := err == nil && stats.Bytes > 0
 		status := "interrupted"
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, recorder.ErrNoMedia):
 			status = "failed" // the take never received media: there is nothing to keep
 		case err != nil:
 			in.app.Logger().Error("a take left by a crash cannot be repaired; its file stays in the recordings dir",

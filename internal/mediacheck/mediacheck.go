@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/at-wat/ebml-go"
@@ -163,12 +164,12 @@ func cuePoints(path string) (int, error) {
 }
 
 // Decode decodes every stream of the file and fails on a non-zero exit or any error output:
-// ffmpeg -v error -xerror -i path -enc_time_base -1 -f null -. (-enc_time_base -1 keeps the file's own time
-// base: otherwise ffmpeg rounds frame times to its guess of the frame rate, and two frames of a variable-rate
-// camera that fall into one 1/30 s slot make the null muxer print an error about a stream that plays fine.)
+// ffmpeg -v error -xerror -i path -enc_time_base demux -f null -. (Keeping the file's own time base matters:
+// otherwise ffmpeg rounds frame times to its guess of the frame rate, and two frames of a variable-rate camera
+// that fall into one 1/30 s slot make the null muxer print an error about a stream that plays fine.)
 func Decode(path string) error {
-	_, stderr, err := run("ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", path, "-enc_time_base", "-1",
-		"-f", "null", "-")
+	_, stderr, err := run("ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", path, "-enc_time_base",
+		demuxTimeBase(), "-f", "null", "-")
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func Decode(path string) error {
 func SeekFrame(path string, at time.Duration) error {
 	pos := strconv.FormatFloat(at.Seconds(), 'f', 3, 64)
 	out, stderr, err := run("ffmpeg", "-nostdin", "-v", "error", "-xerror", "-ss", pos, "-i", path,
-		"-map", "0:v:0", "-frames:v", "1", "-enc_time_base", "-1", "-f", "framemd5", "-")
+		"-map", "0:v:0", "-frames:v", "1", "-enc_time_base", demuxTimeBase(), "-f", "framemd5", "-")
 	if err != nil {
 		return err
 	}
@@ -196,4 +197,30 @@ func SeekFrame(path string, at time.Duration) error {
 		}
 	}
 	return fmt.Errorf("mediacheck: seeking %s to %s: no frame decoded", path, at)
+}
+
+var (
+	timeBaseOnce sync.Once
+	timeBase     string
+)
+
+// demuxTimeBase is how this ffmpeg spells "-enc_time_base: the demuxer's": "demux" since 6.1, "-1" before.
+func demuxTimeBase() string {
+	timeBaseOnce.Do(func() {
+		timeBase = "demux"
+		out, _, err := run("ffmpeg", "-version")
+		if err != nil {
+			return
+		}
+		// "ffmpeg version 5.1.9-0+deb12u1 ...", "ffmpeg version n7.1 ...", "ffmpeg version N-1234-g..." (git)
+		var major, minor int
+		fields := strings.Fields(string(out))
+		if len(fields) >= 3 {
+			v := strings.TrimPrefix(fields[2], "n")
+			if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err == nil && (major < 6 || major == 6 && minor < 1) {
+				timeBase = "-1"
+			}
+		}
+	})
+	return timeBase
 }
