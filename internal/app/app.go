@@ -45,17 +45,21 @@ func New(cfg *config.Config) *App {
 	pb.RootCmd.Version = Version
 	pb.RootCmd.SilenceUsage = true
 	pb.RootCmd.PersistentFlags().String("config", "", "YAML config file (see config.example.yaml)")
-	pb.RootCmd.AddCommand(a.serveCommand(), cmd.NewSuperuserCommand(pb), versionCommand())
+	pb.RootCmd.AddCommand(a.serveCommand(), cmd.NewSuperuserCommand(pb), versionCommand(), loadtestCommand())
 	return a
 }
 
 // Start runs the command line.
 func (a *App) Start() error {
 	args := os.Args[1:]
-	if len(args) == 1 && args[0] == "version" {
-		// answered before PocketBase starts: it would open (and create) the data dir
-		printVersion(os.Stdout)
-		return nil
+	// commands that never touch the database run before PocketBase starts, which would open (and create) the data dir
+	if len(args) > 0 && (args[0] == "version" || args[0] == "loadtest") {
+		c := versionCommand()
+		if args[0] == "loadtest" {
+			c = loadtestCommand()
+		}
+		c.SetArgs(args[1:])
+		return c.Execute()
 	}
 	deps := hooks.Deps{Config: a.Config, Setup: a.Setup, UI: ui.DistFS()}
 	serving := len(args) > 0 && args[0] == "serve" && !slices.Contains(args, "--help") && !slices.Contains(args, "-h")
