@@ -14,6 +14,9 @@ DATA_DIR=/var/lib/takeone
 UNIT_DIR=/etc/systemd/system
 UNIT_FILE=/etc/systemd/system/takeone.service
 WANTS_LINK=/etc/systemd/system/multi-user.target.wants/takeone.service
+SYSCTL_FILE=/etc/sysctl.d/60-takeone.conf
+# Every take's media arrives on one UDP socket, which asks for a 4 MiB receive buffer; the kernel caps it at this.
+RMEM_MAX=4194304
 DEFAULT_HTTP=0.0.0.0:8090
 
 usage() {
@@ -536,7 +539,7 @@ if [ "$UNINSTALL" = 1 ]; then
 		fi
 	fi
 	disable_unit
-	rm -f "$ROOT$UNIT_FILE"
+	rm -f "$ROOT$UNIT_FILE" "$ROOT$SYSCTL_FILE"
 	if systemd_running; then
 		systemctl daemon-reload || true
 		systemctl reset-failed "$SERVICE" 2>/dev/null || true
@@ -748,6 +751,18 @@ set_owner 0:0 "$TMP_UNIT"
 mv -f "$TMP_UNIT" "$ROOT$UNIT_FILE"
 TMP_UNIT=
 say "Wrote $UNIT_FILE."
+
+# 5b. Room for bursts of media on the one UDP socket (Debian's default buffer overflows with dozens of takes).
+current=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 0)
+if [ -n "$ROOT" ] || [ "$current" -lt "$RMEM_MAX" ]; then
+	mkdir -p "$ROOT/etc/sysctl.d"
+	printf '%s\n%s\n' "# Written by install.sh: Takeone receives all media on one UDP socket with a 4 MiB buffer." \
+		"net.core.rmem_max = $RMEM_MAX" >"$ROOT$SYSCTL_FILE"
+	if [ -z "$ROOT" ] && have sysctl; then
+		sysctl -q -p "$SYSCTL_FILE" >/dev/null 2>&1 || warn "could not apply $SYSCTL_FILE now; it applies at the next boot"
+	fi
+	say "Wrote $SYSCTL_FILE (net.core.rmem_max = $RMEM_MAX)."
+fi
 
 # 6. Enable, and (re)start unless told not to.
 STARTED=0

@@ -28,6 +28,7 @@ const (
 	instBinPath    = "usr/local/bin/takeone"
 	instUnitPath   = "etc/systemd/system/takeone.service"
 	instWantsPath  = "etc/systemd/system/multi-user.target.wants/takeone.service"
+	instSysctlPath = "etc/sysctl.d/60-takeone.conf"
 	instConfDir    = "etc/takeone"
 	instConfPath   = "etc/takeone/config.yaml"
 	instDataDir    = "var/lib/takeone"
@@ -374,6 +375,9 @@ func instCheckInstalled(t *testing.T, root string, binary []byte, wantConfig []s
 		}
 	}
 	instCheckMode(t, filepath.Join(root, instUnitPath), 0o644, 0, 0)
+	if sysctl, err := os.ReadFile(filepath.Join(root, instSysctlPath)); err != nil || !strings.Contains(string(sysctl), "net.core.rmem_max = 4194304") {
+		t.Errorf("%s: %q, %v", instSysctlPath, sysctl, err)
+	}
 	if target, err := os.Readlink(filepath.Join(root, instWantsPath)); err != nil || target != "/etc/systemd/system/takeone.service" {
 		t.Errorf("enable symlink %s: %q, %v", instWantsPath, target, err)
 	}
@@ -735,7 +739,7 @@ func TestInstallUninstall(t *testing.T) {
 			if !strings.Contains(r.out, tt.wantOut) {
 				t.Errorf("output lacks %q:\n%s", tt.wantOut, r.out)
 			}
-			for _, p := range []string{instBinPath, instUnitPath, instWantsPath} {
+			for _, p := range []string{instBinPath, instUnitPath, instWantsPath, instSysctlPath} {
 				if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
 					t.Errorf("%s still there after --uninstall", p)
 				}
