@@ -61,8 +61,15 @@ type server struct {
 // newServer starts a test app with the recorder; tune adjusts the ingest's config.
 func newServer(t *testing.T, tune func(*ingest.Config)) *server {
 	t.Helper()
+	return newServerWith(t, rtc.Config{UDPAddr: "127.0.0.1", TCP: true}, tune)
+}
+
+// newServerWith is newServer with the media engine's config, e.g. one on a virtual network. Its HTTP stays on
+// real loopback.
+func newServerWith(t *testing.T, media rtc.Config, tune func(*ingest.Config)) *server {
+	t.Helper()
 	app := tpl.Bare(t)
-	engine, err := rtc.New(rtc.Config{UDPAddr: "127.0.0.1", TCP: true}, nil)
+	engine, err := rtc.New(media, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

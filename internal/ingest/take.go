@@ -5,12 +5,15 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"github.com/takeone/takeone/internal/recorder"
@@ -40,6 +43,16 @@ var (
 
 // gatherTimeout bounds the wait for our own ICE candidates; host candidates on one muxed port come at once.
 const gatherTimeout = 5 * time.Second
+
+// When the client ends a take, what it sent before may still be on its way: the rest of the last frame, and
+// retransmissions of packets lost near the end. The take waits while the recorder misses a packet, until nothing
+// has arrived for settleIdle (more than a retransmission takes), at most settleMax (the recorder itself gives up
+// a missing video packet after 500 ms). A take with nothing missing ends at once.
+const (
+	settleIdle = 300 * time.Millisecond
+	settleMax  = 750 * time.Millisecond
+	settlePoll = 20 * time.Millisecond
+)
 
 // take is one recording attempt: its WHIP session, peer connection and recorder, and the goroutine that ends it.
 type take struct {
@@ -314,6 +327,9 @@ func (t *take) finish(reason endReason) {
 	pc, rec := t.pc, t.rec
 	t.mu.Unlock()
 
+	if reason == endDelete && rec != nil {
+		settle(rec)
+	}
 	t.cancel()
 	if pc != nil {
 		pc.Close() // ends the readers' ReadRTP and ReadRTCP
@@ -359,6 +375,14 @@ func (t *take) finish(reason endReason) {
 		"duration", stats.Duration, "bytes", stats.Bytes)
 }
 
+// settle lets the packets still on their way when the client said it is done reach the recorder.
+func settle(rec *recorder.Recorder) {
+	deadline := time.Now().Add(settleMax)
+	for !rec.Settled(settleIdle) && time.Now().Before(deadline) {
+		time.Sleep(settlePoll)
+	}
+}
+
 // save writes the take's outcome, and its file when there is one, into the answer.
 func (in *Ingest) save(answerID, status string, withFile bool, stats recorder.Stats) error {
 	answer, err := in.app.FindRecordById(pb_migrations.Answers, answerID)
@@ -368,19 +392,48 @@ func (in *Ingest) save(answerID, status string, withFile bool, stats recorder.St
 	answer.Set("status", status)
 	answer.Set("duration_ms", stats.Duration.Milliseconds())
 	answer.Set("size_bytes", stats.Bytes)
-	if withFile {
-		f, err := filesystem.NewFileFromPath(in.filePath(answerID))
-		if err != nil {
-			return fmt.Errorf("open take file: %w", err)
+	if !withFile {
+		if err := in.app.Save(answer); err != nil {
+			return fmt.Errorf("save answer %s: %w", answerID, err)
 		}
-		f.Name = fmt.Sprintf("take-%d.webm", answer.GetInt("take"))
-		answer.Set("video", f)
+		return nil
 	}
+	name := fmt.Sprintf("take-%d.webm", answer.GetInt("take"))
+	if !in.app.Settings().S3.Enabled {
+		if moved, err := in.saveByRename(answer, name); moved || err != nil {
+			return err
+		}
+	}
+	f, err := filesystem.NewFileFromPath(in.filePath(answerID))
+	if err != nil {
+		return fmt.Errorf("open take file: %w", err)
+	}
+	f.Name = name
+	answer.Set("video", f)
 	if err := in.app.Save(answer); err != nil {
 		return fmt.Errorf("save answer %s: %w", answerID, err)
 	}
-	if withFile {
-		return in.root.Remove(in.fileName(answerID)) // the file now lives in the app's storage
+	return in.root.Remove(in.fileName(answerID)) // the file now lives in the app's storage
+}
+
+// saveByRename moves the file into local storage instead of copying it: the answer plays at once, without reading
+// and writing the whole take again. It reports false (and no error) when the move is not possible, e.g. storage
+// on another filesystem; the caller then uploads.
+func (in *Ingest) saveByRename(answer *core.Record, name string) (bool, error) {
+	dir := filepath.Join(in.app.DataDir(), "storage", answer.BaseFilesPath())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, nil
 	}
-	return nil
+	dst := filepath.Join(dir, name)
+	if err := os.Rename(in.filePath(answer.Id), dst); err != nil {
+		return false, nil
+	}
+	answer.Set("video", name)
+	// validation refuses file names that were not uploaded; this one was written by the recorder itself, and the
+	// other fields are the server's own values
+	if err := in.app.SaveNoValidate(answer); err != nil {
+		_ = os.Rename(dst, in.filePath(answer.Id)) // back where the next start finds and retries it
+		return true, fmt.Errorf("save answer %s: %w", answer.Id, err)
+	}
+	return true, nil
 }

@@ -95,6 +95,11 @@ func (a *assembler) flush(now time.Duration) []*frame {
 	return a.drain(now, a.highest+1)
 }
 
+// waiting reports whether packets are held for one that is missing.
+func (a *assembler) waiting() bool {
+	return a.started && a.next <= a.highest
+}
+
 // slot returns the packet stored for seq, if any.
 func (a *assembler) slot(seq int64) *packet {
 	p := a.ring[seq&(ringSize-1)]

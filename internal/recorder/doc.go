@@ -12,7 +12,12 @@
 // the hole (video 512 packets / 500 ms, audio 8 / 100 ms); then the frames it touches are dropped and the next
 // frame is marked lost. Video then waits for a keyframe and asks for one: a frame broken by loss, or one whose
 // references are gone, is never written. VP8 frame headers and Opus packets (RFC 6716 R1-R7) are checked before
-// they are queued.
+// they are queued. A hole in the sound (lost packets, an outage) is filled, as the frame after it is written,
+// with Opus packets that carry no frame data, which decoders conceal: players that play sound packet after packet
+// (ffmpeg does across holes under 100 ms) would otherwise play everything after a hole early, out of step with the
+// picture. Only as much is filled as arrival time explains (conceal.go). Settled tells a caller ending a take
+// whether a missing packet is still awaited, so that what was sent before the end, retransmissions included, can
+// land before Close.
 //
 // # Timeline and A/V alignment
 //
@@ -26,8 +31,10 @@
 // early (a browser may take a few seconds to send its first audio report).
 //
 // Audio and video frames are interleaved by file time. When one track has nothing queued the other waits up to
-// 1 s of arrival time for it. Timestamps are kept strictly increasing per track and never older than what is
-// written: a frame later than that is nudged forward, not dropped.
+// 1 s of arrival time for it, unless its own queue spans more than that while the other's packets are not held
+// behind a gap (after an outage, a burst of retransmitted video must not outrun the sound). Timestamps are kept
+// strictly increasing per track and never older than what is written: a frame later than that is nudged forward,
+// not dropped; filler for the sound is left out instead.
 //
 // # File layout and durability
 //

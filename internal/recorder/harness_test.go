@@ -148,6 +148,7 @@ type sender struct {
 	jitter             time.Duration
 	skipFrames         int     // video frames not sent at the start
 	dropVideo          float64 // fraction of video packets lost
+	dropAudio          float64 // fraction of audio packets lost (browsers do not retransmit sound)
 	swap               float64 // fraction of packets swapped with their successor
 	seed               uint64
 	offset             time.Duration // added to every capture time
@@ -222,9 +223,16 @@ func (c *clip) events(s sender) []event {
 		}
 	}
 	slices.SortStableFunc(evs, func(a, b event) int { return int(a.at - b.at) })
-	if s.dropVideo > 0 {
+	if s.dropVideo > 0 || s.dropAudio > 0 {
 		evs = slices.DeleteFunc(evs, func(e event) bool {
-			return e.pkt != nil && e.kind == Video && rng.Float64() < s.dropVideo
+			switch {
+			case e.pkt == nil:
+				return false
+			case e.kind == Video:
+				return rng.Float64() < s.dropVideo
+			default:
+				return rng.Float64() < s.dropAudio
+			}
 		})
 	}
 	if s.swap > 0 {
@@ -384,6 +392,19 @@ func check(t *testing.T, path string, w want) (info mediacheck.Info, offset time
 	blocks := readBlocks(t, path)
 	if b := blocks[0]; b.track != videoTrack || !b.key || b.ms != 0 {
 		t.Errorf("the file starts with track %d at %d ms, keyframe %v: want a video keyframe at 0", b.track, b.ms, b.key)
+	}
+	// the sound has no holes (20 ms packets, timestamps rounded to 1 ms): a player that plays it packet after
+	// packet, as Chrome does, stays in step with the picture after a lost packet
+	prev := int64(-1)
+	for _, b := range blocks {
+		if b.track != audioTrack {
+			continue
+		}
+		if prev >= 0 && b.ms-prev > 21 {
+			t.Errorf("the sound has a hole from %d to %d ms", prev, b.ms)
+			break
+		}
+		prev = b.ms
 	}
 	// every cluster (a seek point) starts on a video keyframe
 	clusterStart := map[int]int64{}

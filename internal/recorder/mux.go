@@ -108,14 +108,25 @@ func (m *muxer) open(out *sink) error {
 	return nil
 }
 
+// blockMs is the timestamp a frame at file time at gets, before it is kept in order.
+func blockMs(at time.Duration) int64 {
+	if at < 0 {
+		return int64((at - time.Millisecond/2) / time.Millisecond)
+	}
+	return int64((at + time.Millisecond/2) / time.Millisecond)
+}
+
+// fits reports whether a frame of kind at file time at can be written at that time, not nudged forward.
+func (m *muxer) fits(kind Kind, at time.Duration) bool {
+	ms := blockMs(at)
+	return ms >= m.lastMs && (!m.wroteAny[kind] || ms > m.trackMs[kind])
+}
+
 // write appends one frame at file time at. Timestamps are kept strictly increasing per track and never older
 // than what is already written (a frame that arrives later than the other track's holdback is nudged forward,
 // not dropped).
 func (m *muxer) write(kind Kind, f *frame, at time.Duration) {
-	ms := int64((at + time.Millisecond/2) / time.Millisecond)
-	if at < 0 {
-		ms = int64((at - time.Millisecond/2) / time.Millisecond)
-	}
+	ms := blockMs(at)
 	if kind == Audio && !m.wroteAny[Audio] && at < 0 && !m.audioOnly {
 		return // sound from before the first picture
 	}

@@ -118,6 +118,7 @@ type Recorder struct {
 	sawVideo       bool
 	firstAudioSeen time.Duration
 	sawAudio       bool
+	lastPacket     time.Duration // arrival of the newest packet, any track
 }
 
 // Create makes a new take file name inside root. It never overwrites: an existing name is an error.
@@ -179,6 +180,7 @@ func (r *Recorder) WriteRTP(kind Kind, p *rtp.Packet) error {
 	}
 	now := r.since()
 	if p != nil {
+		r.lastPacket = now
 		r.push(kind, p, now)
 		r.pump(now, false)
 	}
@@ -214,6 +216,31 @@ func (r *Recorder) WriteSenderReport(kind Kind, sr *rtcp.SenderReport) {
 	t.haveSR = true
 	r.pump(r.since(), false)
 	_ = r.checkFailed()
+}
+
+// Settled reports whether a take its sender has ended has nothing more to wait for: no frame waits for a missing
+// packet (it may be late, or its retransmission on the way; the wait for each ends as it does in WriteRTP), or
+// no packet has arrived for idle, so whatever was coming has come. A take with nothing missing is settled at once.
+// The caller calls it until it reports true, or its own patience runs out, before Close, so that what was sent
+// before the end is in the file.
+func (r *Recorder) Settled(idle time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.failed != nil {
+		return true
+	}
+	now := r.since()
+	waiting := false
+	for _, k := range []Kind{Video, Audio} {
+		a := r.tracks[k].asm
+		for _, f := range a.drain(now, a.next) { // gives up the holes that waited long enough
+			r.frame(k, f)
+		}
+		waiting = waiting || a.waiting()
+	}
+	r.pump(now, false)
+	_ = r.checkFailed()
+	return !waiting || now-r.lastPacket >= idle
 }
 
 // Close writes what is still buffered, then Cues and Duration, and closes the file. It is idempotent: later calls
@@ -292,8 +319,9 @@ func (r *Recorder) push(kind Kind, p *rtp.Packet, now time.Duration) {
 func (r *Recorder) frame(kind Kind, f *frame) {
 	t := r.tracks[kind]
 	if kind == Audio {
-		// a lost audio packet is only a short gap: nothing depends on it
+		// a lost audio packet is only a short gap, filled so that the sound stays in step: nothing depends on it
 		if validOpus(f.data) {
+			t.noteHole(f)
 			t.queue = append(t.queue, f)
 		}
 		return
@@ -382,15 +410,21 @@ func (r *Recorder) audioShift(reports bool) time.Duration {
 // fileTime is when frame f (of track kind) plays in the file.
 // called locked
 func (r *Recorder) fileTime(kind Kind, f *frame, reports bool) time.Duration {
+	return r.fileTimeAt(kind, f.ext, reports)
+}
+
+// fileTimeAt is when RTP timestamp ext (unwrapped, of track kind) plays in the file.
+// called locked
+func (r *Recorder) fileTimeAt(kind Kind, ext int64, reports bool) time.Duration {
 	m := r.mux
 	if kind == Video {
-		return ticksToDuration(f.ext-m.vRef, videoRate)
+		return ticksToDuration(ext-m.vRef, videoRate)
 	}
 	a := r.tracks[Audio]
 	if m.audioOnly {
-		return ticksToDuration(f.ext-m.aRef, audioRate)
+		return ticksToDuration(ext-m.aRef, audioRate)
 	}
-	return r.audioShift(reports) + ticksToDuration(f.ext-a.ref, audioRate)
+	return r.audioShift(reports) + ticksToDuration(ext-a.ref, audioRate)
 }
 
 // pump starts the file when it can, then writes queued frames in timestamp order. closing writes everything.
@@ -426,7 +460,7 @@ func (r *Recorder) pump(now time.Duration, closing bool) {
 		switch {
 		case len(v.queue) > 0 && len(a.queue) > 0:
 			k = Video
-			if r.fileTime(Audio, a.queue[0], reports) < r.fileTime(Video, v.queue[0], reports) {
+			if r.fileTimeAt(Audio, a.queue[0].next(), reports) < r.fileTime(Video, v.queue[0], reports) {
 				k = Audio
 			}
 		case len(v.queue) > 0:
@@ -439,15 +473,29 @@ func (r *Recorder) pump(now time.Duration, closing bool) {
 		t := r.tracks[k]
 		f := t.queue[0]
 		if !closing && len(a.queue)+len(v.queue) == len(t.queue) {
-			// the other track has nothing queued: wait a little, it may still deliver earlier frames
-			newest := t.queue[len(t.queue)-1]
-			if now-f.arrival < holdback && ticksToDuration(newest.ext-f.ext, t.rate) < holdback {
+			// The other track has nothing queued: wait a little, it may still deliver earlier frames. Frames that
+			// span a second already go on, unless the other track's packets wait behind a gap (after an outage,
+			// a burst of retransmitted video can outrun the sound that arrived with it).
+			newest, other := t.queue[len(t.queue)-1], a
+			if k == Audio {
+				other = v
+			}
+			if now-f.arrival < holdback && (ticksToDuration(newest.ext-f.ext, t.rate) < holdback || other.asm.waiting()) {
 				return
 			}
 		}
-		t.queue[0] = nil
-		t.queue = t.queue[1:]
-		r.mux.write(k, f, r.fileTime(k, f, reports))
+		if ext := f.next(); ext != f.ext {
+			// The hole before f first, a packet at a time, in step with the picture. Filler the file is already
+			// past is left out: squeezed in, it would push the sound after it later.
+			if at := r.fileTimeAt(Audio, ext, reports); r.mux.fits(Audio, at) {
+				r.mux.write(Audio, &frame{ext: ext, arrival: f.arrival, data: []byte{f.fill}}, at)
+			}
+			f.hole += f.fillStep
+		} else {
+			t.queue[0] = nil
+			t.queue = t.queue[1:]
+			r.mux.write(k, f, r.fileTime(k, f, reports))
+		}
 		if r.out.error() != nil {
 			return // the take failed: WriteRTP reports it
 		}

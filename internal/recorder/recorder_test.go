@@ -42,6 +42,8 @@ func TestRecord(t *testing.T) {
 			audioTS: 40, pauseFrom: 3990 * time.Millisecond, pauseTo: 5990 * time.Millisecond,
 			jitter: 5 * time.Millisecond, seed: 8},
 			want: want{frames: len(c.video) - 60, duration: c.duration}},
+		{name: "sound packets lost: the rest of the sound stays in step", send: sender{videoSeq: 90, audioSeq: 91,
+			videoTS: 92, audioTS: 93, dropAudio: 0.08, jitter: 5 * time.Millisecond, seed: 9}, want: all},
 		{name: "stream starts without a keyframe", send: sender{videoSeq: 500, audioSeq: 600, videoTS: 700,
 			audioTS: 800, skipFrames: 10, jitter: 5 * time.Millisecond, seed: 7},
 			// the first keyframe sent is frame 30, at 1 s

@@ -18,6 +18,12 @@ type frame struct {
 	key     bool
 	width   int // of a keyframe
 	height  int
+
+	// Sound only: the hole lost packets left right before this frame, from hole to ext, is filled as the frame is
+	// written with one packet (fill: an Opus TOC byte without frame data) per fillStep ticks (noteHole).
+	hole     int64
+	fillStep int64
+	fill     byte
 }
 
 // track is the per-track state: RTP timestamp unwrapping, the mappings from RTP time to a common clock, the
@@ -29,11 +35,12 @@ type track struct {
 
 	// RTP timestamps are unwrapped into a continuous int64 "ext" timeline; jumps that no elapsed time explains
 	// (a sender reset, garbage) are re-anchored on arrival time so that ext stays continuous.
-	haveTS  bool
-	lastRaw uint32
-	lastExt int64
-	lastArr time.Duration
-	ref     int64 // first ext: keeps the numbers small
+	haveTS   bool
+	lastRaw  uint32
+	lastExt  int64
+	lastArr  time.Duration
+	ref      int64         // first ext: keeps the numbers small
+	firstArr time.Duration // arrival of the first packet
 
 	// Arrival mapping: arrival = arrOff + (ext-ref)/rate for the least delayed packet seen.
 	haveArr bool
@@ -43,6 +50,11 @@ type track struct {
 	haveSR bool
 	srExt  int64
 	srNTP  time.Duration
+
+	// Sound only: where the newest frame's sound ends and its TOC byte, to fill the holes lost packets leave.
+	haveSound bool
+	soundEnd  int64
+	soundTOC  byte
 
 	queue []*frame
 }
@@ -64,7 +76,7 @@ func newTrack(kind Kind) *track {
 func (t *track) unwrap(raw uint32, arrival time.Duration) (ext int64, reset bool) {
 	if !t.haveTS {
 		t.haveTS = true
-		t.lastRaw, t.lastExt, t.lastArr, t.ref = raw, int64(raw), arrival, int64(raw)
+		t.lastRaw, t.lastExt, t.lastArr, t.ref, t.firstArr = raw, int64(raw), arrival, int64(raw), arrival
 		return t.lastExt, false
 	}
 	d := int64(int32(raw - t.lastRaw))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -40,6 +41,7 @@ type apiParams struct {
 	udpIP     net.IP
 	loopback  bool
 	rewriteIP []webrtc.ICEAddressRewriteRule
+	net       transport.Net // nil: the host's network
 }
 
 func newAPI(p apiParams) (*webrtc.API, error) {
@@ -75,6 +77,9 @@ func newAPI(p apiParams) (*webrtc.API, error) {
 	}
 
 	settings := webrtc.SettingEngine{LoggerFactory: p.logs}
+	if p.net != nil {
+		settings.SetNet(p.net)
+	}
 	settings.SetICEUDPMux(p.udpMux)
 	settings.SetNetworkTypes(networkTypes(p.udpIP, p.tcpMux != nil))
 	if p.tcpMux != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -35,6 +36,12 @@ type Config struct {
 	// the server's public address (webrtc.stun_servers), e.g.
 	// "stun:stun.example.com:3478". Ignored when PublicIPs is set.
 	STUNServers []string
+	// Net is the network the UDP port is bound on and ICE runs over; nil is
+	// the host's. It is no setting of the configuration: tests pass a pion
+	// vnet here to put loss, delay or a cut between the server and a client.
+	// With Net, UDPAddr must be one of its addresses, and neither TCP nor
+	// STUNServers can be used (both need the host's sockets).
+	Net transport.Net
 }
 
 // Engine owns the UDP socket, the ICE-TCP mux and the pion API built on them.
@@ -43,7 +50,7 @@ type Config struct {
 type Engine struct {
 	log     *slog.Logger
 	opts    options
-	udpConn *net.UDPConn
+	udpConn net.PacketConn
 	udpMux  ice.UDPMux
 	tcpLn   *muxListener // nil when ICE-TCP is off
 	tcpMux  ice.TCPMux   // nil when ICE-TCP is off
@@ -112,18 +119,25 @@ func newEngine(cfg Config, logger *slog.Logger, opts options) (*Engine, error) {
 		return nil, err
 	}
 
-	conn, err := listenUDP(bindIP, cfg.UDPPort)
-	if err != nil {
-		return nil, err
+	var conn net.PacketConn
+	if cfg.Net != nil {
+		if conn, err = listenVirtualUDP(cfg); err != nil {
+			return nil, err
+		}
+	} else {
+		udp, err := listenUDP(bindIP, cfg.UDPPort)
+		if err != nil {
+			return nil, err
+		}
+		if len(rules) == 0 && len(stunURIs) > 0 {
+			// Asked here, before the mux owns the socket: the answer names the
+			// public side of the one UDP port, which per-PeerConnection STUN
+			// gathering (on ephemeral ports) would not.
+			rules = stunRules(udp, stunURIs, opts.stunTimeout, logger)
+		}
+		conn = udp
 	}
-	local := conn.LocalAddr().(*net.UDPAddr) //nolint:forcetypeassert // a UDPConn's address is a UDPAddr
-
-	if len(rules) == 0 && len(stunURIs) > 0 {
-		// Asked here, before the mux owns the socket: the answer names the
-		// public side of the one UDP port, which per-PeerConnection STUN
-		// gathering (on ephemeral ports) would not.
-		rules = stunRules(conn, stunURIs, opts.stunTimeout, logger)
-	}
+	local := conn.LocalAddr().(*net.UDPAddr) //nolint:forcetypeassert // a UDP socket's address is a UDPAddr
 
 	logs := pionLogs{log: logger}
 	e := &Engine{
@@ -147,6 +161,7 @@ func newEngine(cfg Config, logger *slog.Logger, opts options) (*Engine, error) {
 		udpIP:     local.IP,
 		loopback:  local.IP.IsLoopback(),
 		rewriteIP: rules,
+		net:       cfg.Net,
 	})
 	if err != nil {
 		_ = e.Close()
@@ -178,7 +193,7 @@ func (e *Engine) Configuration() webrtc.Configuration {
 
 // UDPAddr returns the local address of the UDP port.
 func (e *Engine) UDPAddr() *net.UDPAddr {
-	addr := *e.udpConn.LocalAddr().(*net.UDPAddr) //nolint:forcetypeassert // a UDPConn's address is a UDPAddr
+	addr := *e.udpConn.LocalAddr().(*net.UDPAddr) //nolint:forcetypeassert // a UDP socket's address is a UDPAddr
 
 	return &addr
 }
@@ -197,6 +212,25 @@ func (e *Engine) Close() error {
 	})
 
 	return e.closeErr
+}
+
+// listenVirtualUDP binds the UDP port on Config.Net, which only tests set.
+func listenVirtualUDP(cfg Config) (net.PacketConn, error) {
+	ip := net.ParseIP(cfg.UDPAddr)
+	switch {
+	case ip == nil || ip.IsUnspecified():
+		return nil, errors.New("webrtc: a virtual network needs UDPAddr set to one of its addresses")
+	case cfg.TCP:
+		return nil, errors.New("webrtc: ICE-TCP runs on the web server's port, which a virtual network does not have")
+	case len(cfg.STUNServers) > 0:
+		return nil, errors.New("webrtc: STUN servers are asked over the host's network, not a virtual one")
+	}
+	conn, err := cfg.Net.ListenUDP("udp4", &net.UDPAddr{IP: ip, Port: cfg.UDPPort})
+	if err != nil {
+		return nil, fmt.Errorf("webrtc: cannot listen on UDP %s:%d of the virtual network: %w", ip, cfg.UDPPort, err)
+	}
+
+	return conn, nil
 }
 
 func (c Config) bindIP() (net.IP, error) {

@@ -42,6 +42,10 @@ type Session struct {
 	video    *webrtc.TrackLocalStaticSample
 	audio    *webrtc.TrackLocalStaticSample
 
+	mu        sync.Mutex
+	connects  int           // times the connection became connected
+	connected chan struct{} // closed and replaced at each
+
 	// Setup is the time from the offer to a connected peer connection.
 	Setup        time.Duration
 	VideoFrames  atomic.Int64 // frames written to the video track
@@ -91,7 +95,7 @@ func Publish(ctx context.Context, whipURL, token string, opts Options) (*Session
 			return nil, err
 		}
 	}
-	s := &Session{http: opts.HTTP, token: token}
+	s := &Session{http: opts.HTTP, token: token, connected: make(chan struct{})}
 	if s.http == nil {
 		s.http = http.DefaultClient
 	}
@@ -117,11 +121,13 @@ func Publish(ctx context.Context, whipURL, token string, opts Options) (*Session
 		}
 		go drainRTCP(sender.Sender())
 	}
-	connected := make(chan struct{})
-	var once sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		if st == webrtc.PeerConnectionStateConnected {
-			once.Do(func() { close(connected) })
+			s.mu.Lock()
+			s.connects++
+			close(s.connected)
+			s.connected = make(chan struct{})
+			s.mu.Unlock()
 		}
 	})
 
@@ -166,14 +172,76 @@ func Publish(ctx context.Context, whipURL, token string, opts Options) (*Session
 		pc.Close()
 		return nil, fmt.Errorf("set the WHIP answer: %w", err)
 	}
-	select {
-	case <-connected:
-	case <-ctx.Done():
+	if err := s.waitConnected(ctx, 0); err != nil {
 		pc.Close()
-		return nil, fmt.Errorf("connect: %w", ctx.Err())
+		return nil, err
 	}
 	s.Setup = time.Since(start)
 	return s, nil
+}
+
+// waitConnected waits until the connection has become connected more than after times.
+func (s *Session) waitConnected(ctx context.Context, after int) error {
+	for {
+		s.mu.Lock()
+		n, changed := s.connects, s.connected
+		s.mu.Unlock()
+		if n > after {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("connect: %w", ctx.Err())
+		}
+	}
+}
+
+// Restart restarts ICE as a browser does when its network changes (RFC 9725 section 4.4): it takes new ICE
+// credentials, PATCHes the session with them and its candidates, puts the server's new credentials and candidates
+// into the remote description, and returns once the connection is up again. Media keeps its DTLS and SRTP
+// session, so the take goes on in the same file.
+func (s *Session) Restart(ctx context.Context) error {
+	s.mu.Lock()
+	before := s.connects
+	s.mu.Unlock()
+	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		return fmt.Errorf("ICE restart offer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(s.pc)
+	if err := s.pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("ICE restart offer: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// an ICE restart applies to whatever the session is now: If-Match "*" (RFC 9725 section 4.4)
+	res, body, err := s.send(ctx, http.MethodPatch, s.location, "application/trickle-ice-sdpfrag",
+		fragment(s.pc.LocalDescription().SDP), http.Header{"If-Match": {"*"}})
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return &StatusError{Code: res.StatusCode, Body: body}
+	}
+	frag := parseFragment(body)
+	if frag.ufrag == "" || frag.pwd == "" {
+		return fmt.Errorf("the ICE restart answer has no new credentials: %q", body)
+	}
+	answer := webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer,
+		SDP: withCredentials(s.pc.RemoteDescription().SDP, frag.ufrag, frag.pwd)}
+	if err := s.pc.SetRemoteDescription(answer); err != nil {
+		return fmt.Errorf("apply the ICE restart answer: %w", err)
+	}
+	for _, c := range frag.candidates {
+		if err := s.pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: c, SDPMid: &frag.mid}); err != nil {
+			return fmt.Errorf("add the server's candidate %q: %w", c, err)
+		}
+	}
+	return s.waitConnected(ctx, before)
 }
 
 // StatusError is a WHIP request the server refused.
@@ -197,9 +265,18 @@ func drainRTCP(s *webrtc.RTPSender) {
 }
 
 func (s *Session) do(ctx context.Context, method, target, contentType, body string) (*http.Response, string, error) {
+	return s.send(ctx, method, target, contentType, body, nil)
+}
+
+// send makes one request with the session's token and returns the response with its body read.
+func (s *Session) send(ctx context.Context, method, target, contentType, body string,
+	header http.Header) (*http.Response, string, error) {
 	req, err := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
 	if err != nil {
 		return nil, "", err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -227,15 +304,16 @@ type Media struct {
 }
 
 // Stream sends the clip in real time for at most d (or until the clip ends), video and audio together.
-func (s *Session) Stream(ctx context.Context, m Media, d time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
+func (s *Session) Stream(parent context.Context, m Media, d time.Duration) error {
 	start := time.Now()
+	ctx, cancel := context.WithDeadline(parent, start.Add(d))
+	defer cancel()
 	errs := make(chan error, 2)
 	go func() { errs <- s.streamVideo(ctx, m.IVF, start) }()
 	go func() { errs <- s.streamAudio(ctx, m.Ogg, start) }()
 	err := errors.Join(<-errs, <-errs)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && time.Since(start) >= d {
+	// our own deadline is the normal end; the caller's context ending is not
+	if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
 		return nil
 	}
 	return err
