@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"time"
 )
@@ -19,8 +18,8 @@ var readyLine = regexp.MustCompile(regexp.QuoteMeta(readyPrefix) + `(\S+)`)
 
 // startBaselineServer starts the receiver from bin. cpuProfile, when set, is where it writes its CPU profile.
 func startBaselineServer(ctx context.Context, bin, dir, cpuProfile string) (*baselineServer, error) {
-	// --dir: the command line opens a PocketBase data dir before any command runs; keep it in the run's temp dir
-	args := []string{"loadtest", "--receiver", "--dir", filepath.Join(dir, "data")}
+	args := []string{"loadtest", "--receiver"} // runs before PocketBase starts: no data dir
+
 	if cpuProfile != "" {
 		args = append(args, "--cpuprofile", cpuProfile)
 	}
