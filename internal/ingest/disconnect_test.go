@@ -14,8 +14,11 @@ import (
 )
 
 // The server's media engine calls a connection disconnected after 5 s without a packet (rtc's ICE timeouts);
-// checks run every 2 s.
-const iceDisconnectedAfter = 5 * time.Second
+// its checks run every 2 s.
+const (
+	iceDisconnectedAfter = 5 * time.Second
+	iceCheckInterval     = 2 * time.Second
+)
 
 // A phone that loses its network mid-answer says no goodbye: no DELETE, no DTLS close, nothing. The server ends the
 // take once ICE has seen nothing for a while and the connection did not come back within the disconnect timeout,
@@ -40,8 +43,11 @@ func TestConnectionCutWithoutGoodbye(t *testing.T) {
 	answer := waitForStatus(t, s, st.ID, "interrupted", 30*time.Second)
 	ended := time.Since(cutAt)
 	t.Logf("take ended %s after the cut; %d frames were sent before it", ended.Round(100*time.Millisecond), framesAtCut)
-	if ended < iceDisconnectedAfter {
-		t.Errorf("the take ended %s after the cut, before ICE could call the connection disconnected", ended)
+	// the harness's disconnect timeout is 2 s; a few seconds more for a loaded machine
+	latest := iceDisconnectedAfter + iceCheckInterval + 2*time.Second + 3*time.Second
+	if ended < iceDisconnectedAfter || ended > latest {
+		t.Errorf("the take ended %s after the cut, want after ICE calls the connection disconnected (%s) and the "+
+			"disconnect timeout, within %s", ended, iceDisconnectedAfter, latest)
 	}
 	if err := <-streamed; err != nil { // the publisher kept sending into the void
 		t.Fatal(err)
