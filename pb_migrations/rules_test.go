@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -315,18 +314,7 @@ func TestUserRules(t *testing.T) {
 func TestSignInIsRateLimited(t *testing.T) {
 	app := tpl.New(t)
 	defer app.Cleanup()
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mux http.Handler
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err = e.Router.BuildMux()
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mux := Mux(t, app)
 	for i, want := range []int{400, 400, 429} {
 		body := `{"identity":"` + Reviewer + `@example.com","password":"guess ` + strconv.Itoa(i) + `"}`
 		req := httptest.NewRequest(http.MethodPost, "/api/collections/users/auth-with-password", strings.NewReader(body))

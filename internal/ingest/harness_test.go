@@ -11,12 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pocketbase/pocketbase/apis"
-	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/takeone/takeone/hooks"
-	"github.com/takeone/takeone/internal/config"
 	"github.com/takeone/takeone/internal/ingest"
 	"github.com/takeone/takeone/internal/rtc"
 	"github.com/takeone/takeone/internal/setup"
@@ -91,21 +88,8 @@ func newServerWith(t *testing.T, media rtc.Config, tune func(*ingest.Config)) *s
 	if s.ingest, err = ingest.New(app, engine, cfg); err != nil {
 		t.Fatal(err)
 	}
-	appCfg, _ := config.Load(config.Flags{}, nil)
-	hooks.Register(app, hooks.Deps{Config: appCfg, Setup: setup.New(app), Ingest: s.ingest})
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mux http.Handler
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err = e.Router.BuildMux()
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.http = &httptest.Server{Listener: engine.SplitListener(l), Config: &http.Server{Handler: mux}}
+	hooks.Register(app, hooks.Deps{Config: testapp.Config(), Setup: setup.New(app), Ingest: s.ingest})
+	s.http = &httptest.Server{Listener: engine.SplitListener(l), Config: &http.Server{Handler: testapp.Mux(t, app)}}
 	s.http.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

