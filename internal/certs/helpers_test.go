@@ -1,7 +1,6 @@
 package certs
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,35 +13,17 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/takeone/takeone/internal/certs/pebbletest"
 )
-
-// syncBuffer collects log output from many goroutines; it is printed only
-// when a test fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testLogger returns a debug-level logger whose output is shown only if
 // the test fails, so passing runs stay quiet.
 func testLogger(t *testing.T) *slog.Logger {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &pebbletest.LogBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("certs log:\n%s", buf.String())

@@ -69,7 +69,7 @@ func Start(t testing.TB, vaHTTPPort int, dnsAddr string) *CA {
 	t.Setenv("PEBBLE_WFE_NONCEREJECT", "0")
 	t.Setenv("PEBBLE_AUTHZREUSE", "0")
 
-	logBuf := &syncBuffer{}
+	logBuf := &LogBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("pebble log:\n%s", logBuf.String())
@@ -158,20 +158,20 @@ func StartDNS(t testing.TB, names ...string) string {
 	return ln.Addr().String()
 }
 
-// syncBuffer collects log output from many goroutines; it is printed only
-// when a test fails.
-type syncBuffer struct {
+// LogBuffer collects log output from many goroutines; tests print it only
+// when they fail.
+type LogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
