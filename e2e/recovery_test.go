@@ -72,7 +72,8 @@ func makeCandidate(t *testing.T, api *rest) (token, question string) {
 		"role": "recruiter", "password": "a long passphrase", "passwordConfirm": "a long passphrase"}, &owner)
 	api.call("POST", "/api/collections/interviews/records", map[string]any{"title": "Support engineer", "status": "open", "owner": owner.ID}, &interview)
 	api.call("POST", "/api/collections/questions/records", map[string]any{"interview": interview.ID, "prompt": "Tell us about yourself", "answer_seconds": 60}, &q)
-	api.call("POST", "/api/collections/candidates/records", map[string]any{"interview": interview.ID, "name": "Ada", "email": "ada@example.com"}, &candidate)
+	api.call("POST", "/api/collections/candidates/records", map[string]any{"interview": interview.ID, "name": "Ada", "email": "ada@example.com",
+		"consent_at": time.Now().UTC().Format(time.RFC3339)}, &candidate)
 	api.call("POST", "/api/takeone/candidates/"+candidate.ID+"/link", nil, &link)
 	return link.URL[len(link.URL)-43:], q.ID
 }

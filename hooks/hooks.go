@@ -11,6 +11,7 @@ import (
 
 	"github.com/takeone/takeone/internal/config"
 	"github.com/takeone/takeone/internal/ingest"
+	"github.com/takeone/takeone/internal/session"
 	"github.com/takeone/takeone/internal/setup"
 	"github.com/takeone/takeone/internal/teamapi"
 	"github.com/takeone/takeone/internal/web"
@@ -22,7 +23,7 @@ type Deps struct {
 	Config *config.Config
 	Setup  *setup.Setup
 	UI     fs.FS          // the built web app; nil in a no_ui build
-	Ingest *ingest.Ingest // the recorder's routes; nil for commands that do not serve
+	Ingest *ingest.Ingest // the recorder's and the candidate page's routes; nil for commands that do not serve
 }
 
 // shutdownWait bounds how long a stop waits for live takes to be saved; the next start repairs what is left.
@@ -49,6 +50,10 @@ func Register(app core.App, deps Deps) {
 				return err
 			}
 			deps.Ingest.Bind(e.Router)
+			session.New(deps.Ingest, session.Config{
+				RetentionDays: deps.Config.Retention.Days,
+				PublicURL:     deps.Config.Server.PublicURL,
+			}).Bind(e.Router)
 		}
 		web.BindUI(e.Router, deps.UI)
 		return e.Next()

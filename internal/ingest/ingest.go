@@ -51,7 +51,8 @@ type Ingest struct {
 	wg     sync.WaitGroup // one per live take
 
 	mu    sync.Mutex
-	takes map[string]*take // by answer id
+	takes    map[string]*take         // by answer id, or practice id
+	practice map[string]*practiceTake // finished practice takes, by candidate id
 }
 
 // New prepares the ingest; Bind adds its routes and Recover repairs what a crash left.
@@ -80,13 +81,15 @@ func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 		root:   root,
 		ctx:    ctx,
 		cancel: cancel,
-		takes:  map[string]*take{},
+		takes:    map[string]*take{},
+		practice: map[string]*practiceTake{},
 	}, nil
 }
 
 // Bind adds the candidate's take route and the WHIP routes.
 func (in *Ingest) Bind(r *router.Router[*core.RequestEvent]) {
 	r.POST("/api/takeone/session/{token}/questions/{questionId}/takes", in.startTake)
+	r.POST("/api/takeone/session/{token}/practice", in.startPractice)
 	r.POST("/api/takeone/whip/{take}", in.whipPublish)
 	r.PATCH("/api/takeone/whip/{take}/session", in.whipPatch)
 	r.DELETE("/api/takeone/whip/{take}/session", in.whipDelete)
@@ -111,6 +114,11 @@ func (in *Ingest) Shutdown(ctx context.Context) {
 	case <-ctx.Done():
 		in.app.Logger().Warn("takes still saving at shutdown; the next start repairs them", "takes", len(live))
 	}
+	in.mu.Lock()
+	for id := range in.practice {
+		in.dropPracticeLocked(id)
+	}
+	in.mu.Unlock()
 	in.cancel()
 	in.root.Close()
 }

@@ -12,9 +12,10 @@ import (
 )
 
 // Recover finishes the takes a crash left "recording": each file is repaired into a playable, seekable one and
-// saved into its answer, marked interrupted. Nothing is deleted. Call it after the database is open, before
+// saved into its answer, marked interrupted. Nothing is deleted but practice takes, which are never kept. Call it after the database is open, before
 // serving.
 func (in *Ingest) Recover() error {
+	in.removePracticeLeftovers()
 	answers, err := in.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{"status": "recording"})
 	if err != nil {
 		return fmt.Errorf("find takes left recording: %w", err)

@@ -3,7 +3,6 @@ package ingest
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -11,8 +10,10 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"github.com/takeone/takeone/internal/candidate"
 	"github.com/takeone/takeone/pb_migrations"
 )
 
@@ -27,38 +28,38 @@ type startResponse struct {
 }
 
 // startTake answers POST /api/takeone/session/{token}/questions/{questionId}/takes: a new take of one question,
-// if the link is valid, a retake is left, no other take of this candidate is live and the server has room.
+// if the link is open, consent was given, the question was not submitted, a retake is left, no other take of this
+// candidate is live and the server has room.
 func (in *Ingest) startTake(e *core.RequestEvent) error {
-	candidate, err := candidateByToken(e.App, e.Request.PathValue("token"))
-	if err != nil {
-		return e.NotFoundError("This interview link is not valid. Check that you opened the whole link from your invitation.", nil)
-	}
-	if msg := closedReason(e.App, candidate); msg != "" {
-		return e.Error(http.StatusGone, msg, nil)
+	cand, err := admit(e)
+	if cand == nil {
+		return err
 	}
 	question, err := e.App.FindRecordById(pb_migrations.Questions, e.Request.PathValue("questionId"))
-	if err != nil || question.GetString("interview") != candidate.GetString("interview") {
+	if err != nil || question.GetString("interview") != cand.GetString("interview") {
 		return e.NotFoundError("This question is not part of your interview.", nil)
 	}
 
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	for _, t := range in.takes {
-		if t.candidateID == candidate.Id {
-			return e.Error(http.StatusConflict, "Another answer of yours is being recorded right now. Finish or stop it first (it may be open in another tab).", nil)
-		}
+	if err := in.checkRoom(e, cand.Id); err != nil {
+		return err
 	}
-	if len(in.takes) >= in.cfg.MaxSessions {
-		e.Response.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
-		return e.Error(http.StatusServiceUnavailable, "The server is recording many answers right now. Please try again in a few seconds.", nil)
-	}
-	taken, err := e.App.CountRecords(pb_migrations.Answers, dbx.HashExp{"candidate": candidate.Id, "question": question.Id})
+	same := dbx.HashExp{"candidate": cand.Id, "question": question.Id}
+	submitted, err := e.App.CountRecords(pb_migrations.Answers, same, dbx.HashExp{"submitted": true})
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	// a take that recorded nothing (status failed) does not use up a retake
-	used, err := e.App.CountRecords(pb_migrations.Answers, dbx.HashExp{"candidate": candidate.Id, "question": question.Id},
-		dbx.Not(dbx.HashExp{"status": "failed"}))
+	if submitted > 0 {
+		return e.Error(http.StatusConflict, "You have already submitted your answer to this question. Go on with the next one.", nil)
+	}
+	taken, err := e.App.CountRecords(pb_migrations.Answers, same)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	// a take that recorded nothing (failed) or was cut short by a crash, a closed tab or a lost connection
+	// (interrupted) does not use up a retake
+	used, err := e.App.CountRecords(pb_migrations.Answers, same, dbx.NotIn("status", "failed", "interrupted"))
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
@@ -71,36 +72,86 @@ func (in *Ingest) startTake(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	answer := core.NewRecord(answers)
-	answer.Set("candidate", candidate.Id)
+	answer.Set("candidate", cand.Id)
 	answer.Set("question", question.Id)
 	answer.Set("take", taken+1)
 	answer.Set("status", "recording")
-	limit := in.takeLimit(question.GetInt("answer_seconds"), candidate.GetInt("extra_time_percent"))
+	limit := in.takeLimit(question.GetInt("answer_seconds"), cand.GetInt("extra_time_percent"))
 	err = e.App.RunInTransaction(func(tx core.App) error {
 		if err := tx.Save(answer); err != nil {
 			return err
 		}
-		if candidate.GetString("status") == "invited" {
-			candidate.Set("status", "started")
-			candidate.Set("started_at", types.NowDateTime())
-			return tx.Save(candidate)
+		if cand.GetString("status") == "invited" {
+			cand.Set("status", "started")
+			cand.Set("started_at", types.NowDateTime())
+			return tx.Save(cand)
 		}
 		return nil
 	})
 	if err != nil {
 		return e.InternalServerError("The take could not be started. Try again.", err)
 	}
+	return in.launch(e, newTake(in, answer.Id, cand.Id, newWHIPToken(), limit))
+}
 
-	t := newTake(in, answer.Id, candidate.Id, newWHIPToken(), limit)
-	in.takes[answer.Id] = t
+// startPractice answers POST /api/takeone/session/{token}/practice: a take of the practice question. It is
+// recorded like any other, played back to the candidate only, never stored in the database and deleted soon.
+func (in *Ingest) startPractice(e *core.RequestEvent) error {
+	cand, err := admit(e)
+	if cand == nil {
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if err := in.checkRoom(e, cand.Id); err != nil {
+		return err
+	}
+	t := newTake(in, practicePrefix+security.RandomStringWithAlphabet(15, idAlphabet), cand.Id, newWHIPToken(),
+		in.takeLimit(PracticeSeconds, cand.GetInt("extra_time_percent")))
+	t.practice = true
+	return in.launch(e, t)
+}
+
+// admit finds the candidate of the request's link and checks that they may record. It answers the error itself
+// when it returns nil.
+func admit(e *core.RequestEvent) (*core.Record, error) {
+	cand, err := candidate.ByToken(e.App, e.Request.PathValue("token"))
+	if err != nil {
+		return nil, e.NotFoundError("This interview link is not valid. Check that you opened the whole link from your invitation.", nil)
+	}
+	if state := candidate.StateOf(cand, candidate.Interview(e.App, cand), time.Now()); state != candidate.Open {
+		return nil, e.Error(http.StatusGone, state.Message(), nil)
+	}
+	if cand.GetDateTime("consent_at").IsZero() {
+		return nil, e.ForbiddenError("Please read and accept how your answers are recorded and kept before recording.", nil)
+	}
+	return cand, nil
+}
+
+// checkRoom refuses a second live take of one candidate and a take beyond the server's limit. Call with in.mu held.
+func (in *Ingest) checkRoom(e *core.RequestEvent, candidateID string) error {
+	for _, t := range in.takes {
+		if t.candidateID == candidateID {
+			return e.Error(http.StatusConflict, "Another answer of yours is being recorded right now. Finish or stop it first (it may be open in another tab).", nil)
+		}
+	}
+	if len(in.takes) >= in.cfg.MaxSessions {
+		e.Response.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
+		return e.Error(http.StatusServiceUnavailable, "The server is recording many answers right now. Please try again in a few seconds.", nil)
+	}
+	return nil
+}
+
+// launch registers a new take, starts its timers and answers with its WHIP session. Call with in.mu held.
+func (in *Ingest) launch(e *core.RequestEvent, t *take) error {
+	in.takes[t.id] = t
 	in.wg.Add(1)
 	go t.run()
-
 	return e.JSON(http.StatusCreated, startResponse{
-		ID:         answer.Id,
-		WHIPURL:    in.cfg.PublicURL + "/api/takeone/whip/" + answer.Id,
+		ID:         t.id,
+		WHIPURL:    in.cfg.PublicURL + "/api/takeone/whip/" + t.id,
 		WHIPToken:  t.token,
-		MaxSeconds: int(math.Ceil(limit.Seconds())),
+		MaxSeconds: int(math.Ceil(t.limit.Seconds())),
 	})
 }
 
@@ -110,36 +161,15 @@ func (in *Ingest) takeLimit(answerSeconds, extraPercent int) time.Duration {
 	return min(limit, in.cfg.MaxAnswer)
 }
 
-func candidateByToken(app core.App, token string) (*core.Record, error) {
-	if len(token) != 43 {
-		return nil, errors.New("malformed token")
-	}
-	return app.FindFirstRecordByData(pb_migrations.Candidates, "token", token)
-}
-
-// closedReason says why a candidate can no longer record, or "" when they can.
-func closedReason(app core.App, candidate *core.Record) string {
-	switch candidate.GetString("status") {
-	case "completed":
-		return "You have completed this interview. Thank you!"
-	case "withdrawn":
-		return "This invitation was withdrawn. Contact the recruiter if you think this is a mistake."
-	case "expired":
-		return "This interview link has expired. Contact the recruiter to ask for more time."
-	}
-	if d := candidate.GetDateTime("deadline"); !d.IsZero() && d.Time().Before(time.Now()) {
-		return "This interview link has expired. Contact the recruiter to ask for more time."
-	}
-	interview, err := app.FindRecordById(pb_migrations.Interviews, candidate.GetString("interview"))
-	if err != nil || interview.GetString("status") != "open" {
-		return "This interview is not open for answers. Contact the recruiter."
-	}
-	return ""
-}
-
 // newWHIPToken returns 256 random bits: the key of one take's WHIP session.
 func newWHIPToken() string {
 	b := make([]byte, 32)
 	rand.Read(b) // never fails: the runtime aborts rather than return weak randomness
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// TakeSeconds is the recording time a question of answerSeconds gives a candidate with extraPercent more time,
+// as the server enforces it.
+func (in *Ingest) TakeSeconds(answerSeconds, extraPercent int) int {
+	return int(math.Ceil(in.takeLimit(answerSeconds, extraPercent).Seconds()))
 }

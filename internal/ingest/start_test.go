@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/takeone/takeone/internal/ingest"
@@ -55,6 +57,21 @@ func (s *server) startTake(t *testing.T, token, question string) (*http.Response
 	return res, body, st
 }
 
+// answer adds an earlier take of CandidateOne with the given status.
+func (s *server) answer(t *testing.T, question, status string) {
+	t.Helper()
+	c, err := s.app.FindCollectionByNameOrId("answers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := s.app.CountRecords("answers", dbx.HashExp{"candidate": testapp.CandidateOne, "question": question})
+	r := core.NewRecord(c)
+	r.Load(map[string]any{"candidate": testapp.CandidateOne, "question": question, "take": n + 1, "status": status})
+	if err := s.app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (s *server) update(t *testing.T, collection, id string, fields map[string]any) {
 	t.Helper()
 	r, err := s.app.FindRecordById(collection, id)
@@ -96,7 +113,17 @@ func TestStartTake(t *testing.T) {
 		{"a closed interview", func(t *testing.T, s *server) {
 			s.update(t, "interviews", testapp.InterviewOne, map[string]any{"status": "closed"})
 		}, nil, testapp.QuestionSpare, 410, "not open"},
-		{"no retake left", nil, nil, testapp.QuestionOne /* the fixtures hold its one allowed take */, 403, "every take"},
+		{"an answer already submitted", nil, nil, testapp.QuestionOne /* the fixtures submitted AnswerOne */, 409, "already submitted"},
+		{"no consent yet", func(t *testing.T, s *server) {
+			s.update(t, "candidates", testapp.CandidateOne, map[string]any{"consent_at": ""})
+		}, nil, testapp.QuestionSpare, 403, "accept"},
+		{"no retake left", func(t *testing.T, s *server) {
+			s.answer(t, testapp.QuestionSpare, "complete") // the question allows one take
+		}, nil, testapp.QuestionSpare, 403, "every take"},
+		{"a failed and an interrupted take are free", func(t *testing.T, s *server) {
+			s.answer(t, testapp.QuestionSpare, "failed")
+			s.answer(t, testapp.QuestionSpare, "interrupted")
+		}, nil, testapp.QuestionSpare, 201, `"whip_url"`},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			s := newServer(t, nil)
@@ -117,7 +144,8 @@ func TestStartTake(t *testing.T) {
 					t.Fatalf("take %+v", st)
 				}
 				answer, err := s.app.FindRecordById("answers", st.ID)
-				if err != nil || answer.GetString("status") != "recording" || answer.GetInt("take") != 1 {
+				earlier, _ := s.app.CountRecords("answers", dbx.HashExp{"candidate": testapp.CandidateOne, "question": testapp.QuestionSpare})
+				if err != nil || answer.GetString("status") != "recording" || answer.GetInt("take") != int(earlier) {
 					t.Fatalf("answer %v %v", answer, err)
 				}
 				candidate, _ := s.app.FindRecordById("candidates", testapp.CandidateOne)

@@ -61,6 +61,7 @@ type take struct {
 	candidateID string
 	token       string
 	limit       time.Duration
+	practice    bool // a practice take: no answer record, see practice.go
 
 	ctx    context.Context // cancelled when the take ends: stops its readers
 	cancel context.CancelFunc
@@ -361,7 +362,9 @@ func (t *take) finish(reason endReason) {
 	case reason == endDisconnected || reason == endShutdown || reason == endNoConnection:
 		status = "interrupted"
 	}
-	if err := t.in.save(t.id, status, withFile, stats); err != nil {
+	if t.practice {
+		t.in.keepPractice(t, status, stats)
+	} else if err := t.in.save(t.id, status, withFile, stats); err != nil {
 		// the file stays in the recordings dir and the answer stays "recording": the next start repairs and saves it
 		t.in.app.Logger().Error("saving a take failed; it will be retried at the next start", "take", t.id, "error", err)
 	}

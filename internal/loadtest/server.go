@@ -95,7 +95,8 @@ func (s *recorderServer) prepare(ctx context.Context, n, seconds int) error {
 			URL string
 		}
 		if err := s.api.call(ctx, "POST", "/api/collections/candidates/records", map[string]any{"interview": interview.ID,
-			"name": fmt.Sprintf("Candidate %d", i+1), "email": fmt.Sprintf("candidate%d@example.com", i+1)}, &candidate); err != nil {
+			"name": fmt.Sprintf("Candidate %d", i+1), "email": fmt.Sprintf("candidate%d@example.com", i+1),
+			"consent_at": time.Now().UTC().Format(time.RFC3339)}, &candidate); err != nil {
 			return err
 		}
 		if err := s.api.call(ctx, "POST", "/api/takeone/candidates/"+candidate.ID+"/link", nil, &link); err != nil {

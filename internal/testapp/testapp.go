@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/takeone/takeone/hooks"
 	"github.com/takeone/takeone/internal/config"
@@ -139,8 +140,8 @@ func (tpl *Template) seed(app core.App) error {
 		{"questions", QuestionOne, map[string]any{"interview": InterviewOne, "position": 1, "prompt": "Tell us about yourself", "answer_seconds": 60}},
 		{"questions", QuestionSpare, map[string]any{"interview": InterviewOne, "position": 2, "prompt": "Where do you see yourself?", "answer_seconds": 90}},
 		{"questions", QuestionTwo, map[string]any{"interview": InterviewTwo, "position": 1, "prompt": "Why sales?", "answer_seconds": 60}},
-		{"candidates", CandidateOne, map[string]any{"interview": InterviewOne, "name": "Ada", "email": "ada@example.com"}},
-		{"candidates", CandidateTwo, map[string]any{"interview": InterviewTwo, "name": "Grace", "email": "grace@example.com"}},
+		{"candidates", CandidateOne, map[string]any{"interview": InterviewOne, "name": "Ada", "email": "ada@example.com", "consent_at": types.NowDateTime()}},
+		{"candidates", CandidateTwo, map[string]any{"interview": InterviewTwo, "name": "Grace", "email": "grace@example.com", "consent_at": types.NowDateTime()}},
 		{"answers", AnswerOne, map[string]any{"candidate": CandidateOne, "question": QuestionOne, "take": 1, "status": "complete", "submitted": true}},
 		{"answers", AnswerTwo, map[string]any{"candidate": CandidateTwo, "question": QuestionTwo, "take": 1, "status": "complete", "submitted": true}},
 		{"reviews", ReviewOne, map[string]any{"candidate": CandidateOne, "answer": AnswerOne, "author": Reviewer, "rating": 4, "comment": "Clear"}},

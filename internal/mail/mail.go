@@ -1,0 +1,69 @@
+// Package mail sends Takeone's emails through PocketBase's mail settings (seeded from the smtp.* config keys).
+// Each email is plain text, with an HTML part made from the same text, so it reads well in every client.
+package mail
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"net/mail"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/mailer"
+)
+
+// ErrNoSMTP is returned when no SMTP server is configured: Takeone then sends nothing (PocketBase would otherwise
+// fall back to the machine's sendmail, which an appliance must not rely on).
+var ErrNoSMTP = errors.New("no SMTP server is configured (set smtp.host)")
+
+// Message is one email to one or more people.
+type Message struct {
+	To      []mail.Address
+	Subject string
+	Text    string // paragraphs separated by blank lines; links on lines of their own
+}
+
+// Send delivers m now.
+func Send(app core.App, m Message) error {
+	s := app.Settings()
+	if !s.SMTP.Enabled || s.SMTP.Host == "" {
+		return ErrNoSMTP
+	}
+	if len(m.To) == 0 {
+		return errors.New("an email needs a recipient")
+	}
+	err := app.NewMailClient().Send(&mailer.Message{
+		From:    mail.Address{Name: s.Meta.SenderName, Address: s.Meta.SenderAddress},
+		To:      m.To,
+		Subject: m.Subject,
+		Text:    m.Text,
+		HTML:    toHTML(m.Text),
+	})
+	if err != nil {
+		return fmt.Errorf("send %q: %w", m.Subject, err)
+	}
+	return nil
+}
+
+// toHTML turns the text into escaped paragraphs; lines that are links become links.
+func toHTML(text string) string {
+	var b strings.Builder
+	b.WriteString("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">")
+	for para := range strings.SplitSeq(strings.TrimSpace(text), "\n\n") {
+		b.WriteString("<p>")
+		for i, line := range strings.Split(para, "\n") {
+			if i > 0 {
+				b.WriteString("<br>")
+			}
+			esc := html.EscapeString(line)
+			if strings.HasPrefix(line, "https://") || strings.HasPrefix(line, "http://") {
+				esc = `<a href="` + esc + `">` + esc + `</a>`
+			}
+			b.WriteString(esc)
+		}
+		b.WriteString("</p>")
+	}
+	b.WriteString("</body></html>")
+	return b.String()
+}
