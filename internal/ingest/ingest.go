@@ -28,6 +28,9 @@ type Config struct {
 	Grace time.Duration
 	// ConnectTimeout bounds the time from the take's start to its connection: a take nobody connects to ends.
 	ConnectTimeout time.Duration
+	// IdleTimeout bounds a connected take that sends nothing: the candidate's page connects during think time and
+	// starts sending when they press record, but a page left alone must not hold a take forever.
+	IdleTimeout time.Duration
 	// DisconnectTimeout is how long a take waits for a connection that dropped to come back before it ends.
 	DisconnectTimeout time.Duration
 }
@@ -37,6 +40,7 @@ const (
 	DefaultGrace             = 3 * time.Second
 	DefaultConnectTimeout    = 30 * time.Second
 	DefaultDisconnectTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 15 * time.Minute
 )
 
 // Ingest owns the live takes.
@@ -62,6 +66,9 @@ func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.DisconnectTimeout == 0 {
 		cfg.DisconnectTimeout = DefaultDisconnectTimeout

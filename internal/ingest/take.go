@@ -121,7 +121,7 @@ func (t *take) end(reason endReason) {
 	}
 }
 
-// run owns the take's timers and ends it: no connection in time, the time limit (paused while the connection is
+// run owns the take's timers and ends it: no connection in time (or no media long after connecting), the time limit (paused while the connection is
 // down, so lost time is not charged), a connection gone for too long, or an explicit end.
 func (t *take) run() {
 	defer t.in.wg.Done()
@@ -169,7 +169,9 @@ loop:
 		case state := <-t.stateC:
 			switch state {
 			case webrtc.PeerConnectionStateConnected:
-				connect.Stop()
+				if media != nil {
+					connect.Reset(t.in.cfg.IdleTimeout) // connected ahead of recording: wait for media, not forever
+				}
 				if disconnect != nil {
 					disconnect.Stop()
 					disconnect, disconnectC = nil, nil

@@ -1,0 +1,145 @@
+// The candidate routes of the server (see docs/API.md). The candidate page uses
+// plain fetch: it has no account, and its personal token is its only key.
+
+export type LinkState = 'open' | 'completed' | 'expired' | 'withdrawn' | 'closed';
+export type TakeStatus = 'recording' | 'complete' | 'interrupted' | 'failed';
+
+export interface TakeView {
+  id: string;
+  take: number;
+  status: TakeStatus;
+  duration_ms: number;
+  submitted: boolean;
+  video_url: string;
+}
+
+export interface QuestionView {
+  id: string;
+  prompt: string;
+  video_url: string;
+  answer_seconds: number;
+  think_seconds: number;
+  retakes: number;
+  takes_left: number;
+  submitted: boolean;
+  takes: TakeView[];
+}
+
+export interface SessionView {
+  state: LinkState;
+  message?: string;
+  interview: {
+    title: string;
+    description: string;
+    welcome_text: string;
+    closing_text: string;
+    brand_color: string;
+    logo_url: string;
+    welcome_video_url: string;
+  };
+  candidate: {
+    name: string;
+    deadline: string;
+    extra_time_percent: number;
+    consented: boolean;
+  };
+  questions: QuestionView[];
+  practice: { answer_seconds: number };
+  retention_days: number;
+  live?: { id: string; practice: boolean };
+}
+
+/** A take the server started: where to publish it and for how long at most. */
+export interface StartedTake {
+  id: string;
+  whip_url: string;
+  whip_token: string;
+  max_seconds: number;
+}
+
+/** An error answer of the server, with its status and its message for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** status 0: the server could not be reached at all. */
+export const OFFLINE = 0;
+
+export class SessionApi {
+  private readonly base: string;
+
+  constructor(token: string) {
+    this.base = `/api/takeone/session/${encodeURIComponent(token)}`;
+  }
+
+  view(): Promise<SessionView> {
+    return this.call('GET', '');
+  }
+
+  consent(): Promise<void> {
+    return this.call('POST', '/consent');
+  }
+
+  claim(tab: string): Promise<void> {
+    return this.call('POST', '/claim', { tab });
+  }
+
+  endLiveTake(): Promise<void> {
+    return this.call('DELETE', '/live');
+  }
+
+  startTake(questionId: string): Promise<StartedTake> {
+    return this.call('POST', `/questions/${encodeURIComponent(questionId)}/takes`);
+  }
+
+  startPractice(): Promise<StartedTake> {
+    return this.call('POST', '/practice');
+  }
+
+  submit(answerId: string): Promise<{ completed: boolean }> {
+    return this.call('POST', `/answers/${encodeURIComponent(answerId)}/submit`);
+  }
+
+  practiceVideoURL(takeId: string): string {
+    return `${this.base}/practice/${encodeURIComponent(takeId)}/video`;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(OFFLINE, '');
+    }
+    if (!res.ok) {
+      throw new ApiError(res.status, await messageOf(res));
+    }
+    if (res.status === 204) {
+      return undefined as T;
+    }
+    return (await res.json()) as T;
+  }
+}
+
+/** The message of a PocketBase-style error body ({"message": ...}), or "". */
+export async function messageOf(res: Response): Promise<string> {
+  try {
+    const body: unknown = await res.json();
+    if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') {
+      return body.message;
+    }
+  } catch {
+    // not JSON
+  }
+  return '';
+}

@@ -1,0 +1,132 @@
+// The candidate's camera and microphone: what this browser can do, asking for
+// them, and what to say when it fails.
+
+/** Why the camera could not be opened, for the message shown. */
+export type MediaProblem = 'denied' | 'notFound' | 'inUse' | 'insecure' | 'other';
+
+/** Whether this browser can record and send an answer: camera access, WebRTC and VP8. */
+export function canRecord(): boolean {
+  if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices?.getUserMedia) {
+    return false;
+  }
+  if (typeof RTCRtpSender !== 'undefined' && typeof RTCRtpSender.getCapabilities === 'function') {
+    const caps = RTCRtpSender.getCapabilities('video');
+    if (caps && !caps.codecs.some((c) => c.mimeType.toLowerCase() === 'video/vp8')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Camera access needs HTTPS (or localhost); over plain HTTP the browser hides it entirely. */
+export function insecureContext(): boolean {
+  return typeof window !== 'undefined' && window.isSecureContext === false;
+}
+
+export interface DeviceChoice {
+  camera?: string; // deviceId; the front camera when unset
+  microphone?: string;
+}
+
+/** Opens the camera and microphone: front camera, a size every phone can do. */
+export function openMedia(choice: DeviceChoice = {}): Promise<MediaStream> {
+  const video: MediaTrackConstraints = {
+    width: { ideal: 1280 },
+    height: { ideal: 720 },
+    frameRate: { ideal: 30, max: 30 },
+  };
+  if (choice.camera) {
+    video.deviceId = { exact: choice.camera };
+  } else {
+    video.facingMode = 'user';
+  }
+  const audio: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  if (choice.microphone) {
+    audio.deviceId = { exact: choice.microphone };
+  }
+  return navigator.mediaDevices.getUserMedia({ video, audio });
+}
+
+export function problemOf(err: unknown): MediaProblem {
+  const name = err instanceof DOMException || err instanceof Error ? err.name : '';
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+    case 'PermissionDeniedError':
+      return 'denied';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+    case 'DevicesNotFoundError':
+      return 'notFound';
+    case 'NotReadableError':
+    case 'TrackStartError':
+    case 'AbortError':
+      return 'inUse';
+    default:
+      return 'other';
+  }
+}
+
+/** The browser family, to say where its camera permission is. */
+export type BrowserFamily = 'safari-ios' | 'safari' | 'firefox' | 'chrome-android' | 'chromium' | 'other';
+
+export function browserFamily(ua: string): BrowserFamily {
+  if (/iPhone|iPad|iPod/.test(ua)) return 'safari-ios'; // every browser on iOS is Safari inside
+  if (/Firefox\//.test(ua)) return 'firefox';
+  if (/Android/.test(ua) && /Chrome\//.test(ua)) return 'chrome-android';
+  if (/Chrome\/|Chromium\/|Edg\//.test(ua)) return 'chromium';
+  if (/Safari\//.test(ua)) return 'safari';
+  return 'other';
+}
+
+export interface Devices {
+  cameras: MediaDeviceInfo[];
+  microphones: MediaDeviceInfo[];
+}
+
+export async function listDevices(): Promise<Devices> {
+  const all = await navigator.mediaDevices.enumerateDevices();
+  return {
+    cameras: all.filter((d) => d.kind === 'videoinput'),
+    microphones: all.filter((d) => d.kind === 'audioinput'),
+  };
+}
+
+export function stopMedia(stream: MediaStream | null | undefined): void {
+  stream?.getTracks().forEach((t) => t.stop());
+}
+
+/** Calls onLevel (0..1) about ten times a second with the microphone's loudness; returns a stop function. */
+export function meterLevel(stream: MediaStream, onLevel: (level: number) => void): () => void {
+  const Ctx = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+  if (!Ctx || stream.getAudioTracks().length === 0) {
+    return () => {};
+  }
+  const ctx = new Ctx();
+  const source = ctx.createMediaStreamSource(stream);
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 512;
+  source.connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  const timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(samples);
+    onLevel(loudness(samples));
+  }, 100);
+  void ctx.resume();
+  return () => {
+    clearInterval(timer);
+    source.disconnect();
+    void ctx.close();
+  };
+}
+
+/** Root mean square of the samples, scaled so normal speech fills most of the meter. */
+export function loudness(samples: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i] ?? 0;
+    sum += s * s;
+  }
+  const rms = Math.sqrt(sum / Math.max(samples.length, 1));
+  return Math.min(1, rms * 4);
+}

@@ -1,0 +1,232 @@
+// A WHIP publisher (RFC 9725) for the browser. The connection is made before
+// recording starts (during think time) with empty senders; attach() puts the
+// camera and microphone on them, so the first frame reaches the server at once.
+// Nothing is sent while no track is attached, so the server records nothing.
+
+import { messageOf, ApiError, OFFLINE, type StartedTake } from './api';
+
+/** Bitrate cap of the camera track: plenty for a talking head, kind to weak uplinks. */
+const MAX_VIDEO_BITRATE = 1_500_000;
+const CONNECT_TIMEOUT_MS = 15_000;
+const GATHER_TIMEOUT_MS = 2_000;
+
+export interface WhipSession {
+  readonly take: StartedTake;
+  readonly pc: RTCPeerConnection;
+  /** Sends the stream's tracks; recording starts with their first packets. */
+  attach(stream: MediaStream): Promise<void>;
+  /** Ends the take: the server saves the file and answers with its status. */
+  stop(): Promise<{ id: string; status: string }>;
+  /** Restarts ICE after a network change; false when the take is gone. */
+  restartIce(): Promise<boolean>;
+  /** Closes the connection without ending the take through WHIP. */
+  close(): void;
+  /** Whether the media flows over TCP (UDP blocked on this network). */
+  overTCP(): Promise<boolean>;
+}
+
+export async function connect(take: StartedTake): Promise<WhipSession> {
+  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  try {
+    const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
+    const video = pc.addTransceiver('video', { direction: 'sendonly' });
+    preferVP8(video);
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    await gathered(pc);
+    const res = await whipFetch(take.whip_url, take, 'POST', 'application/sdp', pc.localDescription?.sdp ?? '');
+    const location = new URL(res.headers.get('Location') ?? '', take.whip_url).toString();
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    await connected(pc);
+    return new Session(take, pc, location, audio.sender, video.sender);
+  } catch (err) {
+    pc.close();
+    throw err;
+  }
+}
+
+class Session implements WhipSession {
+  constructor(
+    readonly take: StartedTake,
+    readonly pc: RTCPeerConnection,
+    private readonly location: string,
+    private readonly audio: RTCRtpSender,
+    private readonly video: RTCRtpSender,
+  ) {}
+
+  async attach(stream: MediaStream): Promise<void> {
+    await this.audio.replaceTrack(stream.getAudioTracks()[0] ?? null);
+    await this.video.replaceTrack(stream.getVideoTracks()[0] ?? null);
+    try {
+      const params = this.video.getParameters();
+      for (const enc of params.encodings ?? []) {
+        enc.maxBitrate = MAX_VIDEO_BITRATE;
+      }
+      await this.video.setParameters(params);
+    } catch {
+      // an older browser without per-encoding parameters sends at its own rate
+    }
+  }
+
+  async stop(): Promise<{ id: string; status: string }> {
+    try {
+      const res = await whipFetch(this.location, this.take, 'DELETE');
+      return (await res.json()) as { id: string; status: string };
+    } finally {
+      this.pc.close();
+    }
+  }
+
+  async restartIce(): Promise<boolean> {
+    const offer = await this.pc.createOffer({ iceRestart: true });
+    await this.pc.setLocalDescription(offer);
+    await gathered(this.pc);
+    const local = this.pc.localDescription?.sdp ?? '';
+    let res: Response;
+    try {
+      res = await whipFetch(this.location, this.take, 'PATCH', 'application/trickle-ice-sdpfrag', fragmentOf(local));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        return false; // the server ended the take
+      }
+      throw err;
+    }
+    const remote = this.pc.remoteDescription?.sdp ?? '';
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: withFragment(remote, await res.text()) });
+    return true;
+  }
+
+  close(): void {
+    this.pc.close();
+  }
+
+  async overTCP(): Promise<boolean> {
+    const stats = await this.pc.getStats();
+    let pair: { localCandidateId?: string } | undefined;
+    stats.forEach((s: { type: string; state?: string; nominated?: boolean; selected?: boolean }) => {
+      if (s.type === 'candidate-pair' && s.state === 'succeeded' && (s.nominated || s.selected)) {
+        pair = s as { localCandidateId?: string };
+      }
+    });
+    if (!pair?.localCandidateId) {
+      return false;
+    }
+    const local = stats.get(pair.localCandidateId) as { protocol?: string } | undefined;
+    return local?.protocol === 'tcp';
+  }
+}
+
+function preferVP8(video: RTCRtpTransceiver): void {
+  const caps = typeof RTCRtpSender.getCapabilities === 'function' ? RTCRtpSender.getCapabilities('video') : null;
+  if (!caps || typeof video.setCodecPreferences !== 'function') {
+    return;
+  }
+  const vp8 = caps.codecs.filter((c) => /^video\/(vp8|rtx)$/i.test(c.mimeType));
+  try {
+    video.setCodecPreferences(vp8);
+  } catch {
+    // the offer then lists every codec, VP8 among them; the server picks it
+  }
+}
+
+function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', check);
+      resolve();
+    };
+    const check = () => {
+      if (pc.iceGatheringState === 'complete') done();
+    };
+    // host candidates come at once; a slow STUN lookup must not hold the take
+    const timer = setTimeout(done, GATHER_TIMEOUT_MS);
+    pc.addEventListener('icegatheringstatechange', check);
+  });
+}
+
+function connected(pc: RTCPeerConnection): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new ApiError(OFFLINE, ''));
+    }, CONNECT_TIMEOUT_MS);
+    const check = () => {
+      if (pc.connectionState === 'connected') {
+        cleanup();
+        resolve();
+      } else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
+        cleanup();
+        reject(new ApiError(OFFLINE, ''));
+      }
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('connectionstatechange', check);
+    };
+    pc.addEventListener('connectionstatechange', check);
+    check();
+  });
+}
+
+async function whipFetch(
+  url: string,
+  take: StartedTake,
+  method: string,
+  contentType?: string,
+  body?: string,
+): Promise<Response> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${take.whip_token}` };
+  if (contentType) {
+    headers['Content-Type'] = contentType;
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, body, cache: 'no-store' });
+  } catch {
+    throw new ApiError(OFFLINE, '');
+  }
+  if (!res.ok) {
+    throw new ApiError(res.status, await messageOf(res));
+  }
+  return res;
+}
+
+/** The trickle-ICE fragment (RFC 8840) of an ICE restart: new credentials, the media sections, candidates. */
+export function fragmentOf(sdp: string): string {
+  const lines = sdp.split(/\r?\n/);
+  const pick = (prefix: string) => lines.find((l) => l.startsWith(prefix));
+  const out = [pick('a=ice-ufrag:'), pick('a=ice-pwd:')];
+  for (const l of lines) {
+    if (l.startsWith('m=') || l.startsWith('a=mid:') || l.startsWith('a=candidate:')) {
+      out.push(l);
+    }
+  }
+  return out.filter((l): l is string => !!l).join('\r\n') + '\r\n';
+}
+
+/** The remote description with the credentials and candidates of the server's restart fragment. */
+export function withFragment(sdp: string, fragment: string): string {
+  const frag = fragment.split(/\r?\n/);
+  const ufrag = frag.find((l) => l.startsWith('a=ice-ufrag:'));
+  const pwd = frag.find((l) => l.startsWith('a=ice-pwd:'));
+  const candidates = frag.filter((l) => l.startsWith('a=candidate:'));
+  const out: string[] = [];
+  let section = -1;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line === '') continue;
+    if (line.startsWith('m=')) section++;
+    if (line.startsWith('a=ice-ufrag:') && ufrag) out.push(ufrag);
+    else if (line.startsWith('a=ice-pwd:') && pwd) out.push(pwd);
+    else if (line.startsWith('a=candidate:') || line === 'a=end-of-candidates') continue;
+    else {
+      out.push(line);
+      // with max-bundle the first media section carries the transport
+      if (line.startsWith('a=mid:') && section === 0) out.push(...candidates);
+    }
+  }
+  return out.join('\r\n') + '\r\n';
+}
