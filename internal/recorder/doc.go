@@ -38,13 +38,16 @@
 //
 // # File layout and durability
 //
-// ebml-go's block writer writes the EBML header, a SeekHead, Info (a fresh one per file, with a Duration filled
-// in at the end), Tracks (VP8 with the first keyframe's size; Opus, 48 kHz, 2 channels, OpusHead with pre-skip 0
-// since RTP timestamps already say when each packet plays), 32 KiB reserved for Cues, then clusters. A cluster
-// starts on every video keyframe at least 500 ms after the previous cluster start, and the recorder asks for a
-// keyframe every 2 s of video, so clusters, and the cue points that index them, are about 2 s apart. A video
-// size change keeps the first size in the header: decoders follow the keyframes. On Close the writer fills in
-// Cues (thinned out if they outgrow the reserve) and Duration.
+// The WebM writer (webm.go) writes the EBML header, a SeekHead, Info (with a Duration filled in at the end),
+// Tracks (VP8 with the first keyframe's size; Opus, 48 kHz, 2 channels, OpusHead with pre-skip 0 since RTP
+// timestamps already say when each packet plays), 32 KiB reserved for Cues, then clusters of unknown size, so
+// that each goes to the disk as it is written. A cluster starts on every video keyframe at least 500 ms after the
+// previous cluster start, and the recorder asks for a keyframe every 2 s of video, so clusters, and the cue
+// points that index them, are about 2 s apart. A video size change keeps the first size in the header: decoders
+// follow the keyframes. On Close the writer fills in Cues (thinned out if they outgrow the reserve) and Duration.
+// Frames are written as SimpleBlocks by hand, in the caller's goroutine: a frame costs a copy into the sink's
+// buffer and no allocation (ebml-go, which marshalled each block by reflection on a goroutine of its own, is left
+// with the track list, once per file).
 //
 // The bytes go through a sink that buffers up to 64 KiB, writes them to the file at least every second (a timer,
 // so that a stalled take is written too) and syncs the file then and on Close. A process killed at any moment

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/at-wat/ebml-go/mkvcore"
 	"github.com/at-wat/ebml-go/webm"
 )
 
@@ -23,21 +22,18 @@ const (
 	opusSeekPreRoll  = 80 * time.Millisecond
 )
 
-// muxer owns the WebM writer of one file.
+// muxer turns the recorder's frames into the blocks of one WebM file.
 type muxer struct {
 	audioOnly     bool
 	vRef, aRef    int64 // ext timestamps at file time 0
 	width, height int
 
-	writers []webm.BlockWriteCloser
-	video   webm.BlockWriteCloser
-	audio   webm.BlockWriteCloser
-
-	stats     Stats
-	lastMs    int64 // newest timestamp written, any track
-	trackMs   [2]int64
-	wroteAny  [2]bool
-	closeOnce sync.Once
+	w                  *webmWriter
+	videoNum, audioNum uint64 // track numbers in the file
+	stats              Stats
+	lastMs             int64 // newest timestamp written, any track
+	trackMs            [2]int64
+	wroteAny           [2]bool
 }
 
 // trackEntries describes the file's tracks: VP8 (first keyframe's size) and Opus, 48 kHz, 2 channels as browsers
@@ -64,42 +60,17 @@ func trackEntries(width, height int, withVideo bool) []webm.TrackEntry {
 
 func trackUID() uint64 { return rand.Uint64() | 1 }
 
-// newBlockWriters starts ebml-go's writer on out: SeekHead, Cues reserved at the front and filled in on close,
-// Duration, clusters that start on the main track's keyframes.
-func newBlockWriters(out *sink, tracks []webm.TrackEntry, mainTrack uint64, minMs, maxMs int64,
-	date time.Time) ([]webm.BlockWriteCloser, error) {
-	info := &webm.Info{ // fresh per file: the writer sets its Duration
-		TimecodeScale: uint64(time.Millisecond),
-		MuxingApp:     "takeone",
-		WritingApp:    "takeone",
-		DateUTC:       date.UTC(),
-	}
-	return webm.NewSimpleBlockWriter(out, tracks,
-		mkvcore.WithSegmentInfo(info),
-		mkvcore.WithSeekHead(true),
-		mkvcore.WithCues(cuesReserve),
-		mkvcore.WithMinMaxClusterDuration(mainTrack, minMs, maxMs),
-		mkvcore.WithBlockInterceptor(nil), // frames come already interleaved in timestamp order
-		// The writer stops on a fatal error, and a later Write would then block forever: out never returns
-		// write errors to it (it records them), so this only guards the impossible.
-		mkvcore.WithOnFatalHandler(out.fail),
-	)
-}
-
 // open writes the file header.
 func (m *muxer) open(out *sink) error {
 	var err error
 	if m.audioOnly {
-		m.writers, err = newBlockWriters(out, trackEntries(0, 0, false), 1, audioOnlyCluster, audioOnlyCluster, time.Now())
-		if err == nil {
-			m.audio = m.writers[0]
-		}
+		m.audioNum = 1
+		m.w, err = newWebmWriter(out, trackEntries(0, 0, false), m.audioNum, audioOnlyCluster, audioOnlyCluster,
+			time.Now())
 	} else {
-		m.writers, err = newBlockWriters(out, trackEntries(m.width, m.height, true), videoTrack, minCluster,
-			maxCluster, time.Now())
-		if err == nil {
-			m.video, m.audio = m.writers[0], m.writers[1]
-		}
+		m.videoNum, m.audioNum = videoTrack, audioTrack
+		m.w, err = newWebmWriter(out, trackEntries(m.width, m.height, true), videoTrack, minCluster, maxCluster,
+			time.Now())
 	}
 	if err != nil {
 		return fmt.Errorf("start WebM writer: %w", err)
@@ -136,12 +107,11 @@ func (m *muxer) write(kind Kind, f *frame, at time.Duration) {
 	if ms < m.lastMs {
 		ms = m.lastMs
 	}
-	w, key := m.video, f.key
+	num, key := m.videoNum, f.key
 	if kind == Audio {
-		w, key = m.audio, true
+		num, key = m.audioNum, true // every Opus packet decodes on its own
 	}
-	// the writer keeps f.data until it is written: frames own their data
-	if _, err := w.Write(key, ms, f.data); err != nil {
+	if !m.w.block(num, key, ms, f.data) {
 		return
 	}
 	m.trackMs[kind], m.lastMs = ms, max(m.lastMs, ms)
@@ -160,13 +130,9 @@ func (m *muxer) write(kind Kind, f *frame, at time.Duration) {
 	m.wroteAny[kind] = true
 }
 
-// close finishes the file: the writer adds its last cluster, the Cues and the Duration.
+// close finishes the file: Cues and Duration. Idempotent.
 func (m *muxer) close() Stats {
-	m.closeOnce.Do(func() {
-		for _, w := range m.writers {
-			_ = w.Close() // the last Close returns once the file is finished
-		}
-	})
+	m.w.finish()
 	s := m.stats
 	if s.VideoFrames+s.AudioFrames > 0 {
 		s.Duration = time.Duration(m.lastMs) * time.Millisecond
@@ -174,10 +140,10 @@ func (m *muxer) close() Stats {
 	return s
 }
 
-// sink is the file under ebml-go's writer. It buffers small writes, hands them to the file when 64 KiB are
+// sink is the file under the WebM writer. It buffers small writes, hands them to the file when 64 KiB are
 // buffered and at least every flushInterval (a timer, so that a stalled take is on disk too), and syncs on that
-// timer and at the end. It never returns a write error to the writer (see newBlockWriters): the first error is
-// kept, later bytes are dropped, and the recorder fails the take.
+// timer and at the end. It never returns a write error to the writer: the first error is kept, later bytes are
+// dropped, and the recorder fails the take.
 type sink struct {
 	mu      sync.Mutex
 	f       *os.File
@@ -195,23 +161,29 @@ func newSink(f *os.File) *sink {
 	return &sink{f: f, buf: make([]byte, 0, sinkBuffer)}
 }
 
-// Write implements io.Writer for ebml-go.
+// Write appends p to the file. The buffer never grows: what does not fit goes to the file first, and a piece as
+// large as the buffer goes to the file directly.
 func (s *sink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil || s.closed {
 		return len(p), nil
 	}
-	s.buf = append(s.buf, p...)
-	if len(s.buf) >= sinkBuffer {
+	if len(s.buf)+len(p) > cap(s.buf) {
 		s.flushLocked()
-	} else if s.timer == nil {
+	}
+	if len(p) >= cap(s.buf) {
+		s.writeLocked(p)
+	} else {
+		s.buf = append(s.buf, p...)
+	}
+	if s.timer == nil {
 		s.timer = time.AfterFunc(flushInterval, s.tick)
 	}
 	return len(p), nil
 }
 
-// WriteAt implements io.WriterAt: ebml-go fills in Cues and Duration at the end.
+// WriteAt overwrites bytes already appended: the WebM writer fills in Cues and Duration at the end.
 func (s *sink) WriteAt(p []byte, off int64) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -227,22 +199,21 @@ func (s *sink) WriteAt(p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
-// Close implements io.Closer for ebml-go: the file itself is closed by finish, after the writer is done.
-func (s *sink) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.flushLocked()
-	return nil
+// called locked
+func (s *sink) flushLocked() {
+	if len(s.buf) > 0 {
+		s.writeLocked(s.buf)
+		s.buf = s.buf[:0]
+	}
 }
 
 // called locked
-func (s *sink) flushLocked() {
-	if s.err != nil || len(s.buf) == 0 {
+func (s *sink) writeLocked(p []byte) {
+	if s.err != nil {
 		return
 	}
-	n, err := s.f.Write(s.buf)
+	n, err := s.f.Write(p)
 	s.written += int64(n)
-	s.buf = s.buf[:0]
 	if err != nil {
 		s.err = err
 	}
@@ -269,7 +240,7 @@ func (s *sink) tick() {
 	}
 }
 
-// fail records an error from ebml-go or the disk.
+// fail records an error of the disk.
 func (s *sink) fail(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -18,27 +18,6 @@ import (
 	"github.com/at-wat/ebml-go/webm"
 )
 
-// EBML element IDs (with their length marker bits, as they appear in the file).
-const (
-	idEBML           = 0x1A45DFA3
-	idSegment        = 0x18538067
-	idSeekHead       = 0x114D9B74
-	idInfo           = 0x1549A966
-	idTracks         = 0x1654AE6B
-	idCluster        = 0x1F43B675
-	idCues           = 0x1C53BB6B
-	idTags           = 0x1254C367
-	idChapters       = 0x1043A770
-	idAttachments    = 0x1941A469
-	idTimecode       = 0xE7
-	idSimpleBlock    = 0xA3
-	idBlockGroup     = 0xA0
-	idBlock          = 0xA1
-	idReferenceBlock = 0xFB
-	idTimecodeScale  = 0x2AD7B1
-	idDateUTC        = 0x4461
-)
-
 const maxElement = 64 << 20 // larger "elements" in a damaged file are garbage, not data to allocate
 
 var errBadElement = errors.New("malformed element")
@@ -203,14 +182,11 @@ func (s *scanner) info(body []byte) {
 }
 
 func (s *scanner) parseTracks(body []byte) error {
-	var head bytes.Buffer
-	head.Write(encodeID(idTracks))
-	head.Write(encodeSize(uint64(len(body))))
-	head.Write(body)
+	head := appendBytes(nil, idTracks, body)
 	var v struct {
 		Tracks webm.Tracks `ebml:"Tracks"`
 	}
-	if err := ebml.Unmarshal(&head, &v, ebml.WithIgnoreUnknown(true)); err != nil {
+	if err := ebml.Unmarshal(bytes.NewReader(head), &v, ebml.WithIgnoreUnknown(true)); err != nil {
 		return fmt.Errorf("track list: %v: %w", err, ErrNoMedia)
 	}
 	if len(v.Tracks.TrackEntry) == 0 {
@@ -440,25 +416,6 @@ func readUint(b []byte) uint64 {
 	return v
 }
 
-func encodeID(id uint64) []byte {
-	switch {
-	case id >= 1<<24:
-		return []byte{byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)}
-	case id >= 1<<16:
-		return []byte{byte(id >> 16), byte(id >> 8), byte(id)}
-	case id >= 1<<8:
-		return []byte{byte(id >> 8), byte(id)}
-	}
-	return []byte{byte(id)}
-}
-
-func encodeSize(n uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, n)
-	b[0] = 0x01 // 8-byte length marker; n < 2^56
-	return b
-}
-
 // rewrite writes the tracks and every readable frame into out, with fresh Cues and Duration.
 func (s *scanner) rewrite(out *sink) (Stats, error) {
 	var stats Stats
@@ -477,7 +434,7 @@ func (s *scanner) rewrite(out *sink) (Stats, error) {
 	if date.IsZero() {
 		date = time.Now()
 	}
-	writers, err := newBlockWriters(out, s.tracks, mainTrack, minMs, maxMs, date)
+	w, err := newWebmWriter(out, s.tracks, mainTrack, minMs, maxMs, date)
 	if err != nil {
 		_ = out.finish()
 		return Stats{}, err
@@ -512,7 +469,7 @@ func (s *scanner) rewrite(out *sink) (Stats, error) {
 				ms = last[i] + 1
 			}
 			ms = max(ms, lastMs)
-			if _, err := writers[i].Write(b.key, ms, b.data); err != nil {
+			if !w.block(b.track, b.key, ms, b.data) {
 				continue
 			}
 			d := time.Duration(ms) * time.Millisecond
@@ -535,9 +492,7 @@ func (s *scanner) rewrite(out *sink) (Stats, error) {
 			break
 		}
 	}
-	for _, w := range writers {
-		_ = w.Close()
-	}
+	w.finish()
 	if err := out.finish(); err != nil {
 		return Stats{}, err
 	}
