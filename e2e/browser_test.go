@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -18,11 +20,27 @@ const chromiumPath = "/usr/bin/chromium"
 // Content-Security-Policy violation in window.cspViolations. The browser lives at most two minutes.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserWith(t, browserOptions{})
+}
+
+// browserOptions change what newBrowserWith starts.
+type browserOptions struct {
+	media    string        // a testmedia dir: the camera and microphone play its camera.y4m and mic.wav
+	phone    bool          // a phone held upright: 390x844, touch, mobile viewport
+	lifetime time.Duration // default two minutes
+}
+
+// newBrowserWith is newBrowser with options.
+func newBrowserWith(t *testing.T, opts browserOptions) context.Context {
+	t.Helper()
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("Chromium is needed for browser tests: run `make deps` (apt-get install chromium): %v", err)
 	}
-	ctx, cancelTimeout := context.WithTimeout(t.Context(), 2*time.Minute)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+	if opts.lifetime == 0 {
+		opts.lifetime = 2 * time.Minute
+	}
+	ctx, cancelTimeout := context.WithTimeout(t.Context(), opts.lifetime)
+	flags := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Headless,
@@ -35,8 +53,18 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
+		// the server is on loopback: let WebRTC use loopback candidates too
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		// videos and the microphone meter run without a click first, as after a person's gesture
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.WindowSize(1280, 900),
-	)
+	}
+	if opts.media != "" {
+		flags = append(flags,
+			chromedp.Flag("use-file-for-fake-video-capture", filepath.Join(opts.media, "camera.y4m")),
+			chromedp.Flag("use-file-for-fake-audio-capture", filepath.Join(opts.media, "mic.wav")))
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, flags...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelTimeout() })
 	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
@@ -45,6 +73,18 @@ func newBrowser(t *testing.T) context.Context {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.phone {
+		_, err = chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+			Width: 390, Height: 844, DeviceScaleFactor: 3, Mobile: true,
+			ScreenOrientation: &emulation.ScreenOrientation{Type: emulation.ScreenOrientationTypePortraitPrimary, Angle: 0},
+		})
+		if err == nil {
+			_, err = chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: true, MaxTouchPoints: 5})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	return ctx
 }
