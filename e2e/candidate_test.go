@@ -3,10 +3,12 @@ package e2e
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,11 +55,17 @@ func testMedia(t *testing.T, seconds int) string {
 
 func newInterview(t *testing.T, candidate map[string]any, questions ...questionSpec) *interviewSetup {
 	t.Helper()
+	return newInterviewOn(t, freeAddr(t), nil, candidate, questions...)
+}
+
+// newInterviewOn is newInterview with the server on addr and more arguments for `takeone serve`.
+func newInterviewOn(t *testing.T, addr string, serveArgs []string, candidate map[string]any, questions ...questionSpec) *interviewSetup {
+	t.Helper()
 	it := &interviewSetup{dataDir: filepath.Join(t.TempDir(), "data")}
 	if out, err := exec.Command(binary, "superuser", "upsert", "ops@example.com", "operator passphrase", "--dir", it.dataDir).CombinedOutput(); err != nil {
 		t.Fatalf("superuser upsert: %v %s", err, out)
 	}
-	it.s = startServer(t, nil, "serve", "--http", freeAddr(t), "--dir", it.dataDir)
+	it.s = startServer(t, nil, append([]string{"serve", "--http", addr, "--dir", it.dataDir}, serveArgs...)...)
 	it.api = &rest{t: t, base: it.s.URL}
 	var auth struct{ Token string }
 	it.api.call("POST", "/api/collections/_superusers/auth-with-password", map[string]string{"identity": "ops@example.com", "password": "operator passphrase"}, &auth)
@@ -445,9 +453,63 @@ func TestReloadMidAnswerResumes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (page: %s)", err, textOf(ctx, t, "main"))
 	}
-	answers := it.answers(t)
+	// (the second question's take is already connected, waiting for the candidate to start)
+	answers := slices.DeleteFunc(it.answers(t), func(a answer) bool { return a.Question != it.questions[0] })
 	if len(answers) != 1 || answers[0].Status != "interrupted" || !answers[0].Submitted {
-		t.Fatalf("takes on the server: %+v", answers)
+		t.Fatalf("takes of the first question on the server: %+v", answers)
 	}
-	it.probe(t, answers[0])
+	if info := it.probe(t, answers[0]); info.Duration < 2*time.Second {
+		t.Errorf("kept %v of a 3 s answer", info.Duration)
+	}
+}
+
+// The network drops for a few seconds in the middle of an answer: the page says so and reconnects by itself, the
+// recording goes on in the same take, and the time lost is not charged to the candidate.
+func TestConnectionCutMidAnswer(t *testing.T) {
+	media := testMedia(t, 40)
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	// the server announces only the relay's address, and no ICE-TCP, so every media packet passes the relay
+	conf := filepath.Join(t.TempDir(), "takeone.yaml")
+	if err := os.WriteFile(conf, []byte("webrtc:\n  tcp: false\n  public_ips: [\"127.0.0.2\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	relay := newUDPRelay(t, "127.0.0.2:"+port, "127.0.0.1:"+port)
+	it := newInterviewOn(t, addr, []string{"--config", conf}, nil, questionSpec{"Tell us about yourself.", 15, 0, 0})
+	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(it.link),
+		consentAndCheck(false),
+		click("Start the interview"),
+		click("Start recording"),
+		waitForText("Stop recording"),
+		chromedp.Sleep(3*time.Second),
+	)
+	if err != nil {
+		t.Fatalf("%v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	cut := time.Now()
+	go relay.cutFor(8 * time.Second)
+	if err := chromedp.Do(ctx, waitLong("Connection lost. Reconnecting", 8*time.Second)); err != nil {
+		t.Fatalf("the page did not say the connection was lost: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](`!document.querySelector('main').innerText.includes('Connection lost')`, chromedp.WithPollingTimeout(30*time.Second)),
+		waitForText("Stop recording"),
+	)
+	if err != nil {
+		t.Fatalf("the page did not reconnect: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	t.Logf("connection back %v after the cut began", time.Since(cut).Round(100*time.Millisecond))
+	if err := chromedp.Do(ctx, waitLong("Your take 1", 40*time.Second), videoPlays("Your answer", 15*time.Second)); err != nil {
+		t.Fatalf("after the limit: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	answers := it.answers(t)
+	if len(answers) != 1 || answers[0].Status != "complete" {
+		t.Fatalf("one complete take expected: %+v", answers)
+	}
+	// the candidate got the whole 15 s of answer time besides the outage
+	if info := it.probe(t, answers[0]); info.Duration < 17*time.Second {
+		t.Errorf("the take lasts %v: the outage was charged to the candidate", info.Duration)
+	}
 }
