@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -69,6 +70,9 @@ type take struct {
 	stateC chan webrtc.PeerConnectionState
 	media  chan struct{} // closed at the first RTP packet
 	mediaO sync.Once
+	// lastMedia is when the newest RTP packet arrived (unix ns): a connection is declared lost only seconds after
+	// its last packet, and those seconds are not charged to the candidate
+	lastMedia atomic.Int64
 	done   chan struct{} // closed once the answer is saved
 	status string        // the answer's final status, set before done closes
 
@@ -136,9 +140,15 @@ func (t *take) run() {
 		disconnect  *time.Timer
 		media       = t.media
 	)
+	// stopLimit pauses the time limit, charging the time up to the last packet received (a lost connection is
+	// only noticed seconds later)
 	stopLimit := func() {
 		if limit != nil && limit.Stop() {
-			remaining -= time.Since(limitStart)
+			until := time.Now()
+			if last := time.Unix(0, t.lastMedia.Load()); last.After(limitStart) && last.Before(until) {
+				until = last
+			}
+			remaining -= until.Sub(limitStart)
 		}
 		limit, limitC = nil, nil
 	}
@@ -285,6 +295,7 @@ func (t *take) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) 
 				return
 			}
 			t.mediaO.Do(func() { close(t.media) })
+			t.lastMedia.Store(time.Now().UnixNano())
 			if err := rec.WriteRTP(kind, pkt); err != nil {
 				t.in.app.Logger().Error("recording failed", "take", t.id, "error", err)
 				t.end(endFailed)

@@ -91,6 +91,9 @@ func newAPI(p apiParams) (*webrtc.API, error) {
 	// Active TCP candidates dial out from the server; iOS fails on them and a
 	// server has no use for them.
 	settings.DisableActiveTCP(true)
+	// ICE-lite, as media servers do: the server has known addresses and only answers the browser's checks. It
+	// never sends checks of its own, so it never reaches a browser by a path the browser did not choose.
+	settings.SetLite(true)
 	// Browsers hide their addresses behind .local names that a server cannot
 	// resolve; the server learns them from their checks instead. Disabling
 	// mDNS also keeps each PeerConnection from opening a multicast socket.
