@@ -3,6 +3,7 @@
 
 const DARK_TEXT = '#111418';
 const LIGHT_TEXT = '#ffffff';
+const AA = 4.5; // WCAG 2 contrast for normal text
 
 /** Parses #rgb or #rrggbb; null for anything else. */
 export function parseHex(color: string): [number, number, number] | null {
@@ -32,15 +33,18 @@ export function contrast(a: number, b: number): number {
  * keeps the theme's colors, which are known to be readable.
  */
 export function brandStyle(color: string): Record<string, string> {
-  const rgb = parseHex(color);
+  let rgb = parseHex(color);
   if (!rgb) return {};
+  const dark = luminance(parseHex(DARK_TEXT) as [number, number, number]);
+  // a mid-tone reaches AA with neither text color: darken it until white text does
+  for (let i = 0; i < 20 && Math.max(contrast(luminance(rgb), 1), contrast(luminance(rgb), dark)) < AA; i++) {
+    rgb = rgb.map((c) => Math.floor(c * 0.92)) as [number, number, number];
+  }
   const l = luminance(rgb);
-  const onLight = contrast(l, 1);
-  const onDark = contrast(l, luminance(parseHex(DARK_TEXT) as [number, number, number]));
   const hex = '#' + rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
   return {
     '--brand': hex,
-    '--brand-text': onLight >= onDark ? LIGHT_TEXT : DARK_TEXT,
+    '--brand-text': contrast(l, 1) >= contrast(l, dark) ? LIGHT_TEXT : DARK_TEXT,
   };
 }
 
