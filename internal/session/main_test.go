@@ -1,0 +1,64 @@
+package session_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/whipclient"
+)
+
+var (
+	tpl *testapp.Template
+	// tokens are the fixture candidates' link tokens, the same in every clone of the template.
+	tokens = map[string]string{}
+	// clip is 4 s of 640x480 at 30 fps with a flash and a beep every second; clipWebM is its first second as WebM,
+	// a file to hang on answers that are not recorded in the test.
+	clip     whipclient.Media
+	clipWebM string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	var err error
+	if tpl, err = testapp.NewTemplate(); err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(tpl.Dir)
+	app, err := tests.NewTestApp(tpl.Dir)
+	if err != nil {
+		panic(err)
+	}
+	for _, id := range []string{testapp.CandidateOne, testapp.CandidateTwo} {
+		r, err := app.FindRecordById("candidates", id)
+		if err != nil {
+			panic(err)
+		}
+		tokens[id] = r.GetString("token")
+	}
+	app.Cleanup()
+
+	media, err := os.MkdirTemp("", "takeone-media-*")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(media)
+	out, err := exec.Command(filepath.Join("..", "..", "..", "shared", "tools", "testmedia"), media, "4", "640x480", "30").CombinedOutput()
+	if err != nil {
+		panic("testmedia (needs ffmpeg: make deps): " + err.Error() + "\n" + string(out))
+	}
+	clip = whipclient.Media{IVF: filepath.Join(media, "clip.ivf"), Ogg: filepath.Join(media, "clip.ogg")}
+	clipWebM = filepath.Join(media, "clip.webm")
+	out, err = exec.Command("ffmpeg", "-v", "error", "-y", "-i", clip.IVF, "-i", clip.Ogg, "-t", "1", "-c", "copy", clipWebM).CombinedOutput()
+	if err != nil {
+		panic("ffmpeg: " + err.Error() + "\n" + string(out))
+	}
+	return m.Run()
+}
