@@ -43,14 +43,29 @@ type assembler struct {
 	next    int64 // sequence number to consume next
 	highest int64
 	lost    bool // packets were given up since the last frame
+
+	// Buffers are reused: a take brings hundreds of packets and frames a second, and each would otherwise be
+	// garbage once it has moved on (a packet into its frame, a frame into the file).
+	out         []*frame  // what push, drain and flush return
+	spare       []*packet // released packets, their data buffers kept
+	spareFrames []*frame  // frames given back by recycle
 }
+
+// How many released packets and written frames are kept for reuse: enough for a keyframe's packets (about 50 at
+// 1.5 Mbit/s) and for the frames written between two packets.
+const (
+	maxSparePackets = 64
+	maxSpareFrames  = 4
+)
 
 func newAssembler(c codec, maxLate int64, maxWait time.Duration) *assembler {
 	return &assembler{codec: c, maxLate: maxLate, maxWait: maxWait}
 }
 
-// push adds a packet and returns the frames it completes, in order.
+// push adds a packet and returns the frames it completes, in order. The slice is the assembler's: it is valid until
+// the next call.
 func (a *assembler) push(p *rtp.Packet, ext int64, now time.Duration) []*frame {
+	a.out = a.out[:0]
 	var seq int64
 	if !a.started {
 		a.started = true
@@ -61,33 +76,55 @@ func (a *assembler) push(p *rtp.Packet, ext int64, now time.Duration) []*frame {
 	}
 	if seq < a.next {
 		if a.emitted || a.next-seq >= 64 || a.slot(seq) != nil {
-			return nil // late or duplicate
+			return a.out // late or duplicate
 		}
 		a.next = seq // reordered at the very start
 	}
-	var out []*frame
 	if seq-a.next >= ringSize {
 		// no room: give up what is too old to wait for
-		out = a.drain(now, seq-ringSize+1)
+		a.collect(now, seq-ringSize+1)
 	}
 	if a.slot(seq) != nil {
-		return out // duplicate
+		return a.out // duplicate
 	}
-	pk := &packet{seq: seq, ext: ext, arrival: now}
+	pk := a.newPacket()
+	pk.seq, pk.ext, pk.arrival = seq, ext, now
 	if len(p.Payload) == 0 {
 		pk.empty = true
 	} else {
 		data, start, ok := a.codec.parse(p.Payload)
 		// copied: the caller may reuse its buffer
-		pk.data, pk.start, pk.broken = append([]byte(nil), data...), start, !ok
+		pk.data, pk.start, pk.broken = append(pk.data, data...), start, !ok
 		pk.end = a.codec.endsFrame(p)
 	}
 	a.ring[seq&(ringSize-1)] = pk
 	a.highest = max(a.highest, seq)
-	return append(out, a.drain(now, a.next)...)
+	a.collect(now, a.next)
+	return a.out
 }
 
-// flush gives up every missing packet and returns the frames still complete.
+// newPacket returns an empty packet, with a released packet's data buffer if there is one.
+func (a *assembler) newPacket() *packet {
+	n := len(a.spare)
+	if n == 0 {
+		return &packet{}
+	}
+	p := a.spare[n-1]
+	a.spare[n-1] = nil
+	a.spare = a.spare[:n-1]
+	*p = packet{data: p.data[:0]}
+	return p
+}
+
+// recycle takes back a frame the caller is done with (its data written to the file, not kept), so that a later
+// frame reuses it and its buffer.
+func (a *assembler) recycle(f *frame) {
+	if len(a.spareFrames) < maxSpareFrames {
+		a.spareFrames = append(a.spareFrames, f)
+	}
+}
+
+// flush gives up every missing packet and returns the frames still complete, like push.
 func (a *assembler) flush(now time.Duration) []*frame {
 	if !a.started {
 		return nil
@@ -109,11 +146,14 @@ func (a *assembler) slot(seq int64) *packet {
 	return p
 }
 
-// release forgets packets [from, to).
+// release forgets packets [from, to), keeping some for reuse.
 func (a *assembler) release(from, to int64) {
 	for s := from; s < to && s-from < ringSize; s++ {
-		if a.slot(s) != nil {
+		if p := a.slot(s); p != nil {
 			a.ring[s&(ringSize-1)] = nil
+			if len(a.spare) < maxSparePackets {
+				a.spare = append(a.spare, p)
+			}
 		}
 	}
 }
@@ -140,9 +180,15 @@ func (a *assembler) skip(to int64) {
 	a.lost = true
 }
 
-// drain returns the frames that can be completed; holes before force are given up at once.
+// drain returns the frames that can be completed, like push; holes before force are given up at once.
 func (a *assembler) drain(now time.Duration, force int64) []*frame {
-	var out []*frame
+	a.out = a.out[:0]
+	a.collect(now, force)
+	return a.out
+}
+
+// collect appends the frames that can be completed to a.out; holes before force are given up at once.
+func (a *assembler) collect(now time.Duration, force int64) {
 	if force > a.next+ringSize {
 		// a jump far ahead: nothing in between can come back
 		a.release(a.next, a.next+ringSize)
@@ -153,7 +199,7 @@ func (a *assembler) drain(now time.Duration, force int64) []*frame {
 		switch {
 		case p == nil:
 			if !a.giveUp(a.next, now, force) {
-				return out
+				return
 			}
 			a.skip(a.next + 1)
 			continue
@@ -164,7 +210,7 @@ func (a *assembler) drain(now time.Duration, force int64) []*frame {
 		case p.broken || !p.start:
 			if !p.broken && !a.emitted && a.next >= force && a.highest-a.next < a.maxLate &&
 				now-p.arrival < a.maxWait {
-				return out // at the very start, the first packets of its frame may still come
+				return // at the very start, the first packets of its frame may still come
 			}
 			a.skip(a.next + 1) // the rest of a frame whose start is gone
 			continue
@@ -199,7 +245,7 @@ func (a *assembler) drain(now time.Duration, force int64) []*frame {
 		}
 		switch {
 		case end >= 0:
-			out = append(out, a.take(a.next, end))
+			a.out = append(a.out, a.take(a.next, end))
 		case bad:
 			a.skip(s)
 		case hole >= 0 && a.giveUp(hole, now, force):
@@ -207,10 +253,9 @@ func (a *assembler) drain(now time.Duration, force int64) []*frame {
 		case hole < 0 && a.next < force:
 			a.skip(s) // unfinished, and out of time or room
 		default:
-			return out // wait for the rest of the frame
+			return // wait for the rest of the frame
 		}
 	}
-	return out
 }
 
 // take turns packets [from, to] into a frame and consumes them.
@@ -220,11 +265,22 @@ func (a *assembler) take(from, to int64) *frame {
 	for s := from; s <= to; s++ {
 		n += len(a.slot(s).data)
 	}
-	data := make([]byte, 0, n)
+	var f *frame
+	if k := len(a.spareFrames); k > 0 {
+		f = a.spareFrames[k-1]
+		a.spareFrames[k-1] = nil
+		a.spareFrames = a.spareFrames[:k-1]
+	} else {
+		f = &frame{}
+	}
+	data := f.data[:0]
+	if cap(data) < n {
+		data = make([]byte, 0, n)
+	}
 	for s := from; s <= to; s++ {
 		data = append(data, a.slot(s).data...)
 	}
-	f := &frame{ext: first.ext, arrival: first.arrival, data: data, lost: a.lost}
+	*f = frame{ext: first.ext, arrival: first.arrival, data: data, lost: a.lost}
 	a.release(from, to+1)
 	a.next = to + 1
 	a.lost = false

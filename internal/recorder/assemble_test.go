@@ -64,25 +64,28 @@ func TestAssembler(t *testing.T) {
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			a := newAssembler(testCodec{}, 100, 500*time.Millisecond)
-			var frames []*frame
+			var got []string
+			// as the recorder does: each frame is used, then given back for reuse
+			use := func(frames []*frame) {
+				for _, f := range frames {
+					s := string(f.data)
+					if f.lost {
+						s = "!" + s
+					}
+					got = append(got, s)
+					a.recycle(f)
+				}
+			}
 			for _, p := range test.in {
 				payload := []byte{p.kind, p.data}
 				if p.kind == 0 {
 					payload = nil
 				}
-				frames = append(frames, a.push(&rtp.Packet{Header: rtp.Header{SequenceNumber: p.seq},
-					Payload: payload}, p.ts, time.Duration(p.at)*time.Millisecond)...)
+				use(a.push(&rtp.Packet{Header: rtp.Header{SequenceNumber: p.seq}, Payload: payload}, p.ts,
+					time.Duration(p.at)*time.Millisecond))
 			}
 			if test.flush {
-				frames = append(frames, a.flush(time.Second)...)
-			}
-			var got []string
-			for _, f := range frames {
-				s := string(f.data)
-				if f.lost {
-					s = "!" + s
-				}
-				got = append(got, s)
+				use(a.flush(time.Second))
 			}
 			if fmt.Sprint(got) != fmt.Sprint(strings.Fields(test.want)) {
 				t.Errorf("frames %q, want %q", got, test.want)

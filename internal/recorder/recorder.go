@@ -492,9 +492,9 @@ func (r *Recorder) pump(now time.Duration, closing bool) {
 			}
 			f.hole += f.fillStep
 		} else {
-			t.queue[0] = nil
-			t.queue = t.queue[1:]
+			t.pop()
 			r.mux.write(k, f, r.fileTime(k, f, reports))
+			t.asm.recycle(f) // the file has its bytes: the frame's buffer can carry a later one
 		}
 		if r.out.error() != nil {
 			return // the take failed: WriteRTP reports it

@@ -59,6 +59,16 @@ type track struct {
 	queue []*frame
 }
 
+// pop removes the oldest queued frame. The others move down rather than the queue's start moving up, so that the
+// queue keeps its buffer instead of growing a new one every few frames (it holds a few frames, at most seconds').
+func (t *track) pop() *frame {
+	f := t.queue[0]
+	n := copy(t.queue, t.queue[1:])
+	t.queue[n] = nil
+	t.queue = t.queue[:n]
+	return f
+}
+
 func newTrack(kind Kind) *track {
 	t := &track{kind: kind, rate: audioRate}
 	if kind == Video {
