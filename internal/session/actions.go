@@ -69,6 +69,10 @@ func (s *Session) answerVideo(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	defer fsys.Close()
+	// the recorder saves takes by rename, without the storage's content type: say what the field only admits, so
+	// the player does not get application/octet-stream as an attachment
+	e.Response.Header().Set("Content-Type", "video/webm")
+	e.Response.Header().Set("Content-Disposition", "inline")
 	e.Response.Header().Set("Cache-Control", "private, no-store")
 	if err := fsys.Serve(e.Response, e.Request, a.BaseFilesPath()+"/"+name, name); err != nil {
 		return e.NotFoundError("This take's recording cannot be read.", err)
