@@ -152,6 +152,9 @@ func (s *Session) submit(e *core.RequestEvent) error {
 		return e.InternalServerError("Your answer could not be submitted. Try again.", err)
 	}
 	if completed {
+		// nothing is recorded after completion: a take still live (a practice, another tab) ends and is saved
+		// first, so its practice recording is deleted with the rest
+		s.ingest.Interrupt(cand.Id)
 		s.ingest.DiscardPractice(cand.Id)
 		s.releaseLease(cand.Id)
 		s.notifyCompleted(e.App, cand, interview)

@@ -150,6 +150,25 @@ func TestPracticeTake(t *testing.T) {
 	}
 }
 
+// Completing the interview while a practice take is still live (another tab, a page that did not stop it) ends
+// that take and deletes its recording: nothing is recorded after the interview is complete.
+func TestCompletionEndsALivePracticeTake(t *testing.T) {
+	s := newServer(t)
+	token := tokens[testapp.CandidateOne]
+	st := s.start(t, token, "")
+	publish(t, st, time.Second) // stays connected
+	last := take(t, s.app, "", testapp.CandidateOne, testapp.QuestionSpare, "complete", true)
+	if r := s.submit(t, token, last.Id); !r.Completed {
+		t.Fatal("not completed")
+	}
+	if live, ok := s.ingest.LiveTake(testapp.CandidateOne); ok {
+		t.Fatalf("take %s still records after completion", live.ID)
+	}
+	if files := practiceFiles(t, s); len(files) != 0 {
+		t.Fatalf("practice files after completion: %v", files)
+	}
+}
+
 // A practice recording never outlives a restart: the next start deletes what a crash left, and nothing else.
 func TestRecoverRemovesPracticeLeftovers(t *testing.T) {
 	app := tpl.Bare(t)
