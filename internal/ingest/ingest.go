@@ -54,7 +54,7 @@ type Ingest struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // one per live take
 
-	mu    sync.Mutex
+	mu       sync.Mutex
 	takes    map[string]*take         // by answer id, or practice id
 	practice map[string]*practiceTake // finished practice takes, by candidate id
 }
@@ -82,12 +82,12 @@ func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Ingest{
-		app:    app,
-		engine: engine,
-		cfg:    cfg,
-		root:   root,
-		ctx:    ctx,
-		cancel: cancel,
+		app:      app,
+		engine:   engine,
+		cfg:      cfg,
+		root:     root,
+		ctx:      ctx,
+		cancel:   cancel,
 		takes:    map[string]*take{},
 		practice: map[string]*practiceTake{},
 	}, nil

@@ -157,7 +157,7 @@ func (in *Ingest) launch(e *core.RequestEvent, t *take) error {
 
 // takeLimit is the question's answer time stretched by the candidate's extra time, capped by the server.
 func (in *Ingest) takeLimit(answerSeconds, extraPercent int) time.Duration {
-	limit := time.Duration(float64(answerSeconds)*(1+float64(extraPercent)/100)) * time.Second
+	limit := time.Duration(answerSeconds) * time.Second * time.Duration(100+extraPercent) / 100 // exact, no float
 	return min(limit, in.cfg.MaxAnswer)
 }
 

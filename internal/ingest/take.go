@@ -73,8 +73,8 @@ type take struct {
 	// lastMedia is when the newest RTP packet arrived (unix ns): a connection is declared lost only seconds after
 	// its last packet, and those seconds are not charged to the candidate
 	lastMedia atomic.Int64
-	done   chan struct{} // closed once the answer is saved
-	status string        // the answer's final status, set before done closes
+	done      chan struct{} // closed once the answer is saved
+	status    string        // the answer's final status, set before done closes
 
 	mu        sync.Mutex // guards what follows
 	pc        *webrtc.PeerConnection
