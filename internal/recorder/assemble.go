@@ -51,11 +51,12 @@ type assembler struct {
 	spareFrames []*frame  // frames given back by recycle
 }
 
-// How many released packets and written frames are kept for reuse: enough for a keyframe's packets (about 50 at
-// 1.5 Mbit/s) and for the frames written between two packets.
+// How many released packets and written frames are kept for reuse: enough for the packets of a frame between
+// keyframes (up to about 10 at 1.5 Mbit/s; a keyframe's 30 to 50 then make some garbage every second or two) and
+// for the frames written between two packets. More would hold memory in every take for little.
 const (
-	maxSparePackets = 64
-	maxSpareFrames  = 4
+	maxSparePackets = 16
+	maxSpareFrames  = 2
 )
 
 func newAssembler(c codec, maxLate int64, maxWait time.Duration) *assembler {
