@@ -28,6 +28,8 @@ type browserOptions struct {
 	media    string        // a testmedia dir: the camera and microphone play its camera.y4m and mic.wav
 	phone    bool          // a phone held upright: 390x844, touch, mobile viewport
 	lifetime time.Duration // default two minutes
+	// denyCamera: the person blocks the camera and microphone when asked (a real camera prompt, denied)
+	denyCamera bool
 }
 
 // newBrowserWith is newBrowser with options.
@@ -51,13 +53,17 @@ func newBrowserWith(t *testing.T, opts browserOptions) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		// the server is on loopback: let WebRTC use loopback candidates too
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		// videos and the microphone meter run without a click first, as after a person's gesture
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.WindowSize(1280, 900),
+	}
+	if opts.denyCamera {
+		flags = append(flags, chromedp.Flag("deny-permission-prompts", true))
+	} else {
+		flags = append(flags, chromedp.Flag("use-fake-ui-for-media-stream", true))
 	}
 	if opts.media != "" {
 		flags = append(flags,
