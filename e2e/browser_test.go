@@ -18,7 +18,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // newBrowser starts headless Chromium with a fake camera and microphone, and a page that records any
 // Content-Security-Policy violation in window.cspViolations. The browser lives at most two minutes.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	return newBrowserWith(t, browserOptions{})
 }
@@ -33,7 +33,7 @@ type browserOptions struct {
 }
 
 // newBrowserWith is newBrowser with options.
-func newBrowserWith(t *testing.T, opts browserOptions) context.Context {
+func newBrowserWith(t testing.TB, opts browserOptions) context.Context {
 	t.Helper()
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("Chromium is needed for browser tests: run `make deps` (apt-get install chromium): %v", err)
@@ -122,7 +122,7 @@ func waitForTextIn(css, want string) chromedp.Action[chromedp.Void] {
 }
 
 // textOf reads the visible text of the first element matching a CSS selector.
-func textOf(ctx context.Context, t *testing.T, css string) string {
+func textOf(ctx context.Context, t testing.TB, css string) string {
 	t.Helper()
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
 	if err != nil {
@@ -131,7 +131,7 @@ func textOf(ctx context.Context, t *testing.T, css string) string {
 	return text
 }
 
-func assertNoCSPViolations(ctx context.Context, t *testing.T) {
+func assertNoCSPViolations(ctx context.Context, t testing.TB) {
 	t.Helper()
 	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.cspViolations`))
 	if err != nil {

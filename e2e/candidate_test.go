@@ -43,7 +43,7 @@ type interviewSetup struct {
 }
 
 // testMedia makes the fake camera and microphone files once per test.
-func testMedia(t *testing.T, seconds int) string {
+func testMedia(t testing.TB, seconds int) string {
 	t.Helper()
 	dir := t.TempDir()
 	out, err := exec.Command(filepath.Join("..", "..", "shared", "tools", "testmedia"), dir, fmt.Sprint(seconds), "640x480", "30").CombinedOutput()
@@ -53,13 +53,13 @@ func testMedia(t *testing.T, seconds int) string {
 	return dir
 }
 
-func newInterview(t *testing.T, candidate map[string]any, questions ...questionSpec) *interviewSetup {
+func newInterview(t testing.TB, candidate map[string]any, questions ...questionSpec) *interviewSetup {
 	t.Helper()
 	return newInterviewOn(t, freeAddr(t), nil, candidate, questions...)
 }
 
 // newInterviewOn is newInterview with the server on addr and more arguments for `takeone serve`.
-func newInterviewOn(t *testing.T, addr string, serveArgs []string, candidate map[string]any, questions ...questionSpec) *interviewSetup {
+func newInterviewOn(t testing.TB, addr string, serveArgs []string, candidate map[string]any, questions ...questionSpec) *interviewSetup {
 	t.Helper()
 	it := &interviewSetup{dataDir: filepath.Join(t.TempDir(), "data")}
 	if out, err := exec.Command(binary, "superuser", "upsert", "ops@example.com", "operator passphrase", "--dir", it.dataDir).CombinedOutput(); err != nil {
@@ -106,14 +106,14 @@ type answer struct {
 	DurationMS int    `json:"duration_ms"`
 }
 
-func (it *interviewSetup) answers(t *testing.T) []answer {
+func (it *interviewSetup) answers(t testing.TB) []answer {
 	t.Helper()
 	var list struct{ Items []answer }
 	it.api.call("GET", "/api/collections/answers/records?perPage=100&sort=created&filter="+urlQuery("candidate='"+it.candidate+"'"), nil, &list)
 	return list.Items
 }
 
-func (it *interviewSetup) candidateStatus(t *testing.T) string {
+func (it *interviewSetup) candidateStatus(t testing.TB) string {
 	t.Helper()
 	var c record
 	it.api.call("GET", "/api/collections/candidates/records/"+it.candidate, nil, &c)
@@ -121,7 +121,7 @@ func (it *interviewSetup) candidateStatus(t *testing.T) string {
 }
 
 // probe downloads an answer's video with a file token and checks that it is a playable WebM with both tracks.
-func (it *interviewSetup) probe(t *testing.T, a answer) mediacheck.Info {
+func (it *interviewSetup) probe(t testing.TB, a answer) mediacheck.Info {
 	t.Helper()
 	if a.Video == "" {
 		t.Fatalf("answer %+v has no video", a)

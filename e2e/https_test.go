@@ -122,10 +122,10 @@ func TestServeHTTPSFailsWhenTheDomainCannotBeValidated(t *testing.T) {
 		name   string
 		domain string
 		dns    []string               // names the test DNS server resolves to 127.0.0.1
-		vaPort func(t *testing.T) int // where the CA's validation connects
+		vaPort func(t testing.TB) int // where the CA's validation connects
 		cause  string                 // the CA's reason, quoted in the message
 	}{
-		{"domain does not resolve", "nowhere.test", []string{testDomain}, func(*testing.T) int { return 80 }, "could not resolve"},
+		{"domain does not resolve", "nowhere.test", []string{testDomain}, func(testing.TB) int { return 80 }, "could not resolve"},
 		{"nothing answers where the CA connects", testDomain, []string{testDomain}, closedPort, "connection refused"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
@@ -195,7 +195,7 @@ func TestServeHTTPSPortInUse(t *testing.T) {
 
 // requirePortsFree fails the test, naming the port, when one of ports cannot be bound on all interfaces: these tests
 // run takeone on them.
-func requirePortsFree(t *testing.T, ports ...int) {
+func requirePortsFree(t testing.TB, ports ...int) {
 	t.Helper()
 	for _, p := range ports {
 		l, err := net.Listen("tcp", fmt.Sprintf(":%d", p))
@@ -222,7 +222,7 @@ func httpsEnv(ca *pebbletest.CA, domain, dataDir string) []string {
 
 // loopbackClient reaches testDomain at 127.0.0.1 (keeping the port), trusts only roots for HTTPS, and does not follow
 // redirects.
-func loopbackClient(t *testing.T, roots *x509.CertPool) *http.Client {
+func loopbackClient(t testing.TB, roots *x509.CertPool) *http.Client {
 	tr := &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: roots},
 		ForceAttemptHTTP2: true,
@@ -243,7 +243,7 @@ func loopbackClient(t *testing.T, roots *x509.CertPool) *http.Client {
 }
 
 // fetch GETs url through client, with the Host header set to host unless it is empty.
-func fetch(t *testing.T, client *http.Client, url, host string) (*http.Response, string) {
+func fetch(t testing.TB, client *http.Client, url, host string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 	if err != nil {
@@ -269,7 +269,7 @@ func isWebApp(body string) bool {
 }
 
 // closedPort is a loopback port nothing listens on.
-func closedPort(t *testing.T) int {
+func closedPort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

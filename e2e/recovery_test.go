@@ -18,7 +18,7 @@ import (
 
 // rest calls the REST API as one identity.
 type rest struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
@@ -66,7 +66,7 @@ type record struct {
 
 // makeCandidate creates, as an operator, a recruiter, an open interview with one question, and a candidate; it
 // returns the candidate's link token and the question's id.
-func makeCandidate(t *testing.T, api *rest) (token, question string) {
+func makeCandidate(t testing.TB, api *rest) (token, question string) {
 	var owner, interview, q, candidate, link record
 	api.call("POST", "/api/collections/users/records", map[string]any{"name": "Riley Recruiter", "email": "riley@example.com",
 		"role": "recruiter", "password": "a long passphrase", "passwordConfirm": "a long passphrase"}, &owner)

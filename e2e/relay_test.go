@@ -22,7 +22,7 @@ type udpRelay struct {
 }
 
 // newUDPRelay listens on listen (IP:port) and relays to upstream.
-func newUDPRelay(t *testing.T, listen, upstream string) *udpRelay {
+func newUDPRelay(t testing.TB, listen, upstream string) *udpRelay {
 	t.Helper()
 	la, err := net.ResolveUDPAddr("udp", listen)
 	if err != nil {

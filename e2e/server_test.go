@@ -68,14 +68,14 @@ type server struct {
 }
 
 // startServer runs takeone with args in a fresh working directory and waits until /api/health answers.
-func startServer(t *testing.T, env []string, args ...string) *server {
+func startServer(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	return startServerWith(t, &http.Client{Timeout: 10 * time.Second}, env, args...)
 }
 
 // startServerWith is startServer asking for /api/health through client, e.g. one that reaches an HTTPS domain on
 // loopback and trusts a test CA.
-func startServerWith(t *testing.T, client *http.Client, env []string, args ...string) *server {
+func startServerWith(t testing.TB, client *http.Client, env []string, args ...string) *server {
 	t.Helper()
 	s := &server{Dir: t.TempDir(), out: &output{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, args...)
@@ -114,7 +114,7 @@ func startServerWith(t *testing.T, client *http.Client, env []string, args ...st
 	return nil
 }
 
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	if s.cmd.ProcessState != nil {
 		return
 	}
@@ -129,7 +129,7 @@ func (s *server) stop(t *testing.T) {
 }
 
 // setupLink is the first-admin link the server printed.
-func (s *server) setupLink(t *testing.T) string {
+func (s *server) setupLink(t testing.TB) string {
 	t.Helper()
 	m := regexp.MustCompile(`(https?://\S+/setup/\S+)`).FindStringSubmatch(s.out.String())
 	if m == nil {
@@ -139,7 +139,7 @@ func (s *server) setupLink(t *testing.T) string {
 }
 
 // runFails runs takeone, expects a non-zero exit, and returns what it printed.
-func runFails(t *testing.T, dir string, env []string, args ...string) string {
+func runFails(t testing.TB, dir string, env []string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
@@ -156,7 +156,7 @@ func runFails(t *testing.T, dir string, env []string, args ...string) string {
 	return string(out)
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -166,7 +166,7 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func get(t *testing.T, url string) (*http.Response, string) {
+func get(t testing.TB, url string) (*http.Response, string) {
 	t.Helper()
 	res, err := http.Get(url)
 	if err != nil {
