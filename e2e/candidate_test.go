@@ -513,3 +513,34 @@ func TestConnectionCutMidAnswer(t *testing.T) {
 		t.Errorf("the take lasts %v: the outage was charged to the candidate", info.Duration)
 	}
 }
+
+// On a network that blocks UDP the connection test says the answer goes another way, and recording works over
+// ICE-TCP on the web port. The server announces a relay's address; the relay passes TCP and drops all UDP.
+func TestCandidateOnANetworkWithoutUDP(t *testing.T) {
+	media := testMedia(t, 20)
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	conf := filepath.Join(t.TempDir(), "takeone.yaml")
+	if err := os.WriteFile(conf, []byte("webrtc:\n  public_ips: [\"127.0.0.2\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newUDPRelay(t, "127.0.0.2:"+port, "127.0.0.1:"+port).cut.Store(true)
+	newTCPRelay(t, "127.0.0.2:"+port, addr)
+	it := newInterviewOn(t, addr, []string{"--config", conf}, nil, questionSpec{"Tell us about yourself.", 10, 0, 0})
+	ctx := newBrowserWith(t, browserOptions{media: media})
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(it.link),
+		consentOnly(),
+		waitLong("Your network blocks the faster route (UDP)", 30*time.Second),
+		click("Try a practice question"),
+		click("Start recording"),
+		waitForText("Stop recording"),
+		chromedp.Sleep(3*time.Second),
+		click("Stop recording"),
+		waitForText("Done practising"),
+		videoPlays("Your answer", 2500*time.Millisecond),
+	)
+	if err != nil {
+		t.Fatalf("%v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+}

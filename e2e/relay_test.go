@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -104,4 +105,51 @@ func (r *udpRelay) close() {
 	}
 	r.mu.Unlock()
 	r.wg.Wait()
+}
+
+// newTCPRelay passes TCP connections from listen to upstream, so the relay's address can stand for the server's
+// web port (where ICE-TCP arrives too).
+func newTCPRelay(t testing.TB, listen, upstream string) {
+	t.Helper()
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", upstream)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			track(in)
+			track(out)
+			wg.Add(2)
+			go func() { defer wg.Done(); _, _ = io.Copy(out, in); out.Close() }()
+			go func() { defer wg.Done(); _, _ = io.Copy(in, out); in.Close() }()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 }

@@ -102,16 +102,18 @@ class Session implements WhipSession {
 
   async overTCP(): Promise<boolean> {
     const stats = await this.pc.getStats();
-    let pair: { localCandidateId?: string } | undefined;
-    stats.forEach((s: { type: string; state?: string; nominated?: boolean; selected?: boolean }) => {
-      if (s.type === 'candidate-pair' && s.state === 'succeeded' && (s.nominated || s.selected)) {
-        pair = s as { localCandidateId?: string };
-      }
+    let pairId: string | undefined;
+    stats.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
     });
-    if (!pair?.localCandidateId) {
-      return false;
+    if (!pairId) {
+      // browsers without the transport's selected pair (Firefox) mark the pair itself
+      stats.forEach((s: { type: string; id: string; selected?: boolean; nominated?: boolean; state?: string }) => {
+        if (s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded'))) pairId = s.id;
+      });
     }
-    const local = stats.get(pair.localCandidateId) as { protocol?: string } | undefined;
+    const pair = pairId ? (stats.get(pairId) as { localCandidateId?: string } | undefined) : undefined;
+    const local = pair?.localCandidateId ? (stats.get(pair.localCandidateId) as { protocol?: string } | undefined) : undefined;
     return local?.protocol === 'tcp';
   }
 }
