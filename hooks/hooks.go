@@ -39,6 +39,8 @@ func Register(app core.App, deps Deps) {
 	})
 
 	app.OnRecordCreate(pb_migrations.Candidates).BindFunc(candidateDefaults)
+	app.OnRecordCreateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
+	app.OnRecordUpdateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnRecordCreate(pb_migrations.Interviews).BindFunc(interviewDefaults)
 
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {

@@ -47,3 +47,21 @@ func interviewDefaults(e *core.RecordEvent) error {
 	}
 	return e.Next()
 }
+
+// candidateEventFields are set by what the candidate does (consent, first take, last submit), never by the team:
+// a recruiter cannot give consent in a candidate's name. Operators (superusers) can still correct them.
+var candidateEventFields = []string{"consent_at", "started_at", "completed_at"}
+
+// keepCandidateEvents drops changes to candidateEventFields in the team's create and update requests.
+func keepCandidateEvents(e *core.RecordRequestEvent) error {
+	if !e.HasSuperuserAuth() {
+		for _, f := range candidateEventFields {
+			if e.Record.IsNew() {
+				e.Record.Set(f, "")
+			} else {
+				e.Record.Set(f, e.Record.Original().Get(f))
+			}
+		}
+	}
+	return e.Next()
+}

@@ -214,6 +214,18 @@ func TestCandidateRules(t *testing.T) {
 					t.Fatal("token was replaced through the API")
 				}
 			}},
+		{"the team cannot give consent or mark progress in a candidate's name", Admin, "PATCH", one,
+			`{"consent_at":"2020-01-01 00:00:00.000Z","started_at":"2020-01-01 00:00:00.000Z","completed_at":"2020-01-01 00:00:00.000Z"}`, 200, nil, []string{"2020-01-01"},
+			func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				r, _ := app.FindRecordById("candidates", CandidateOne)
+				for _, f := range []string{"consent_at", "started_at", "completed_at"} {
+					if strings.HasPrefix(r.GetString(f), "2020") {
+						t.Errorf("%s was set through the API", f)
+					}
+				}
+			}},
+		{"an invitation cannot carry consent", Recruiter, "POST", url,
+			`{"interview":"` + InterviewOne + `","name":"Linus","email":"linus@example.com","consent_at":"2020-01-01 00:00:00.000Z"}`, 200, nil, []string{"2020-01-01"}, nil},
 		{"a candidate cannot be moved to another interview", Recruiter, "PATCH", one, `{"interview":"` + InterviewTwo + `"}`, 404, nil, nil, nil},
 		{"reviewer cannot change the stage", Reviewer, "PATCH", one, `{"stage":"hired"}`, 404, nil, nil, nil},
 		{"other recruiter cannot change", OtherRecruiter, "PATCH", one, `{"stage":"hired"}`, 404, nil, nil, nil},
