@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -48,6 +49,28 @@ const namesMissing = `[...document.querySelectorAll('button, input, select, vide
 	return !label && e.getAttribute('aria-hidden') !== 'true';
 }).map(e => e.outerHTML.slice(0, 80))`
 
+// lowContrast lists visible text below WCAG AA against its background (4.5:1, or 3:1 for large text).
+const lowContrast = `(() => {
+	const rgb = c => (c.match(/[\d.]+/g) || ['0', '0', '0']).map(Number);
+	const lum = c => { const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+		return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+	const opaque = c => { const v = rgb(c); return v.length < 4 || v[3] > 0.5; };
+	const background = el => { for (let e = el; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor; if (opaque(c)) return c; }
+		return getComputedStyle(document.documentElement).backgroundColor; };
+	const bad = [];
+	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	while (walker.nextNode()) {
+		const text = walker.currentNode.textContent.trim(), el = walker.currentNode.parentElement;
+		if (!text || !el.getClientRects().length || el.closest('.visually-hidden')) continue;
+		const cs = getComputedStyle(el);
+		const fg = lum(cs.color), bg = lum(background(el));
+		const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+		const large = parseFloat(cs.fontSize) >= 24 || (parseFloat(cs.fontSize) >= 18.66 && Number(cs.fontWeight) >= 700);
+		if (ratio < (large ? 3 : 4.5)) bad.push(text.slice(0, 40) + ': ' + ratio.toFixed(2));
+	}
+	return bad;
+})()`
+
 // The whole path by keyboard alone, with visible focus, named controls, and what happens announced.
 func TestCandidateByKeyboardAlone(t *testing.T) {
 	media := testMedia(t, 20)
@@ -62,6 +85,12 @@ func TestCandidateByKeyboardAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// a person who asked their system for less motion
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	checkNames := func(step string) {
 		t.Helper()
 		missing, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](namesMissing))
@@ -71,11 +100,24 @@ func TestCandidateByKeyboardAlone(t *testing.T) {
 		if len(missing) > 0 {
 			t.Errorf("%s: elements without an accessible name: %v", step, missing)
 		}
+		low, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](lowContrast))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(low) > 0 {
+			t.Errorf("%s: text below AA contrast: %v", step, low)
+		}
 	}
 
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(it.link),
 		waitForText("What to expect"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNames("landing")
+	err = chromedp.Do(ctx,
 		tabTo(consentLabel),
 		chromedp.KeyEvent(" "),
 		tabTo("Continue"),
@@ -98,6 +140,9 @@ func TestCandidateByKeyboardAlone(t *testing.T) {
 		t.Fatalf("starting by keyboard: %v (page: %s)", err, textOf(ctx, t, "main"))
 	}
 	checkNames("recording")
+	if anim, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.dot')).animationName`)); err != nil || anim != "none" {
+		t.Errorf("the recording dot moves (%q, %v) although reduced motion is asked for", anim, err)
+	}
 	err = chromedp.Do(ctx,
 		chromedp.Sleep(2*time.Second),
 		tabTo("Stop recording"),
