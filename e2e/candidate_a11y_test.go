@@ -21,10 +21,10 @@ func tabTo(name string) chromedp.Action[chromedp.Void] {
 			}
 			found, err := chromedp.Evaluate[bool](`(() => { const e = document.activeElement; if (!e) return false;
 				const label = e.labels && e.labels[0] ? e.labels[0].textContent.trim() : '';
-				const named = e.textContent.trim() === ` + quoteJS(name) + ` || label === ` + quoteJS(name) + `;
+				const named = e.textContent.trim() === `+quoteJS(name)+` || label === `+quoteJS(name)+`;
 				if (!named) return false;
 				const s = getComputedStyle(e);
-				if (s.outlineStyle === 'none' || parseFloat(s.outlineWidth) < 2) throw new Error('no visible focus on ' + ` + quoteJS(name) + `);
+				if (s.outlineStyle === 'none' || parseFloat(s.outlineWidth) < 2) throw new Error('no visible focus on ' + `+quoteJS(name)+`);
 				return true; })()`)(ctx, tgt)
 			if err != nil {
 				return err
