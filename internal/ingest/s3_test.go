@@ -1,24 +1,22 @@
 package ingest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/testtool"
 	"github.com/takeone/takeone/internal/whipclient"
 	"github.com/takeone/takeone/pb_migrations"
 )
@@ -44,94 +42,20 @@ func startS3Gateway(t *testing.T) *s3Gateway {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
+	exe := testtool.Install(t, versitygw, 8*time.Minute)
+	addr := testtool.Serve(t, exe, base, 1, func(a []string) []string {
+		return []string{"--port", a[0], "--access", gw.AccessKey, "--secret", gw.Secret, "--region", gw.Region, "--quiet", "posix", gw.Root}
+	})[0]
+	gw.Endpoint = "http://" + addr
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "install", versitygw)
-	build.Env = append(os.Environ(), "GOBIN="+base, "GOFLAGS=")
-	began := time.Now()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go install %s: %v\n%s", versitygw, err, out)
-	}
-	t.Logf("versitygw built in %s", time.Since(began).Round(time.Millisecond))
-	exe := filepath.Join(base, "versitygw")
-
-	for attempt := 1; ; attempt++ {
-		addr := freeLoopbackAddr(t)
-		var out bytes.Buffer // read only once the process has exited
-		cmd := exec.Command(exe, "--port", addr, "--access", gw.AccessKey, "--secret", gw.Secret, "--region", gw.Region,
-			"--quiet", "posix", gw.Root)
-		cmd.Dir = base
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var waitErr error // set before exited closes
-		exited := make(chan struct{})
-		go func() { waitErr = cmd.Wait(); close(exited) }()
-		// stop asks the gateway to stop (it shuts down and exits 0 on SIGTERM) and kills it if it has not within
-		// 10 s; it returns once the process is gone
-		stop := func() error {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-				return waitErr
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-				return errors.New("still running 10 s after SIGTERM: killed")
-			}
-		}
-		if err := awaitListening(addr, exited, 30*time.Second); err != nil {
-			_ = stop()
-			if attempt < 3 && strings.Contains(out.String(), "address already in use") {
-				continue // the free port was taken before the gateway bound it
-			}
-			t.Fatalf("versitygw did not start: %v (exit: %v)\n%s", err, waitErr, out.String())
-		}
-		t.Cleanup(func() {
-			if err := stop(); err != nil {
-				t.Errorf("stopping versitygw: %v\n%s", err, out.String())
-			}
-		})
-		gw.Endpoint = "http://" + addr
-		break
-	}
-
 	admin := exec.CommandContext(ctx, exe, "admin", "--access", gw.AccessKey, "--secret", gw.Secret, "--region", gw.Region,
 		"--endpoint-url", gw.Endpoint, "create-bucket", "--owner", gw.AccessKey, "--bucket", gw.Bucket)
 	if out, err := admin.CombinedOutput(); err != nil {
 		t.Fatalf("versitygw admin create-bucket: %v\n%s", err, out)
 	}
 	return gw
-}
-
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// awaitListening waits until addr accepts connections, the process exits, or d passes.
-func awaitListening(addr string, exited <-chan struct{}, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("it exited")
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return errors.New("not listening after " + d.String())
-		}
-	}
 }
 
 // use switches the app's file storage to the gateway's bucket.

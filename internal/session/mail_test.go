@@ -1,19 +1,13 @@
 package session_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/mailer"
 
 	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/testtool"
 )
 
 // mailpit is the SMTP server the email tests send to, read back through its HTTP API. It is built from the Go module
@@ -36,90 +31,15 @@ type mailbox struct {
 // startMailbox builds mailpit, starts it on free loopback ports and stops it when the test ends.
 func startMailbox(t *testing.T) *mailbox {
 	t.Helper()
-	dir := t.TempDir() // removed after mailpit stops: cleanups run last-registered first
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "install", mailpit)
-	build.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=")
-	began := time.Now()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go install %s: %v\n%s", mailpit, err, out)
-	}
-	t.Logf("mailpit built in %s", time.Since(began).Round(time.Millisecond))
-
-	for attempt := 1; ; attempt++ {
-		smtpAddr, httpAddr := freeLoopbackAddr(t), freeLoopbackAddr(t)
-		var out bytes.Buffer // read only once the process has exited
-		cmd := exec.Command(filepath.Join(dir, "mailpit"), "--smtp", smtpAddr, "--listen", httpAddr,
-			"--database", filepath.Join(dir, "mailpit.db"), "--disable-version-check", "--smtp-disable-rdns", "--quiet")
-		cmd.Dir = dir
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var waitErr error // set before exited closes
-		exited := make(chan struct{})
-		go func() { waitErr = cmd.Wait(); close(exited) }()
-		stop := func() error {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-				return nil // mailpit exits on SIGTERM; its status says nothing about the test
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-				return errors.New("still running 10 s after SIGTERM: killed")
-			}
-		}
-		err := awaitListening(smtpAddr, exited, 20*time.Second)
-		if err == nil {
-			err = awaitListening(httpAddr, exited, 20*time.Second)
-		}
-		if err != nil {
-			_ = stop()
-			if attempt < 3 && strings.Contains(out.String(), "address already in use") {
-				continue // a free port was taken before mailpit bound it
-			}
-			t.Fatalf("mailpit did not start: %v (exit: %v)\n%s", err, waitErr, out.String())
-		}
-		t.Cleanup(func() {
-			if err := stop(); err != nil {
-				t.Errorf("stopping mailpit: %v\n%s", err, out.String())
-			}
-		})
-		_, port, _ := net.SplitHostPort(smtpAddr)
-		n, _ := strconv.Atoi(port)
-		return &mailbox{SMTPPort: n, API: "http://" + httpAddr + "/api/v1"}
-	}
-}
-
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// awaitListening waits until addr accepts connections, the process exits, or d passes.
-func awaitListening(addr string, exited <-chan struct{}, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("it exited")
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return errors.New("not listening after " + d.String())
-		}
-	}
+	exe := testtool.Install(t, mailpit, 5*time.Minute)
+	dir := filepath.Dir(exe)
+	addrs := testtool.Serve(t, exe, dir, 2, func(a []string) []string {
+		return []string{"--smtp", a[0], "--listen", a[1], "--database", filepath.Join(dir, "mailpit.db"),
+			"--disable-version-check", "--smtp-disable-rdns", "--quiet"}
+	})
+	_, port, _ := net.SplitHostPort(addrs[0])
+	n, _ := strconv.Atoi(port)
+	return &mailbox{SMTPPort: n, API: "http://" + addrs[1] + "/api/v1"}
 }
 
 type address struct {
