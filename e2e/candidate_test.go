@@ -145,6 +145,9 @@ func (it *interviewSetup) probe(t testing.TB, a answer) mediacheck.Info {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("download of %s: %s", a.Video, res.Status)
 	}
+	if ct, cd := res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"); ct != "video/webm" || !strings.HasPrefix(cd, "inline") {
+		t.Errorf("the team's player gets %s, %s: want video/webm, inline", ct, cd)
+	}
 	info, err := mediacheck.Probe(path)
 	if err != nil {
 		t.Fatalf("probe %s: %v", a.Video, err)

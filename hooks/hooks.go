@@ -41,6 +41,7 @@ func Register(app core.App, deps Deps) {
 	app.OnRecordCreate(pb_migrations.Candidates).BindFunc(candidateDefaults)
 	app.OnRecordCreateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnRecordUpdateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
+	app.OnFileDownloadRequest(pb_migrations.Answers).BindFunc(serveTakesAsVideo)
 	app.OnRecordCreate(pb_migrations.Interviews).BindFunc(interviewDefaults)
 
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {

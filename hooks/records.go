@@ -3,6 +3,7 @@ package hooks
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"strconv"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -61,6 +62,19 @@ func keepCandidateEvents(e *core.RecordRequestEvent) error {
 			} else {
 				e.Record.Set(f, e.Record.Original().Get(f))
 			}
+		}
+	}
+	return e.Next()
+}
+
+// serveTakesAsVideo makes the team's downloads of a take play in the browser: the recorder saves takes into
+// storage by rename, without the content type an upload records, which PocketBase would serve as an
+// octet-stream attachment. ?download=1 still asks for a file to save.
+func serveTakesAsVideo(e *core.FileDownloadRequestEvent) error {
+	if e.FileField.Name == "video" {
+		e.Response.Header().Set("Content-Type", "video/webm")
+		if e.Request.URL.Query().Get("download") == "" {
+			e.Response.Header().Set("Content-Disposition", "inline; filename="+strconv.Quote(e.ServedName))
 		}
 	}
 	return e.Next()
