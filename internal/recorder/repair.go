@@ -457,6 +457,10 @@ func (s *scanner) rewrite(out *sink) (Stats, error) {
 			if !ok {
 				continue
 			}
+			if s.tracks[i].CodecID == "V_VP8" && !wellFormedVP8(b.data) {
+				s.gaps++ // damaged bytes inside a frame whose block header survived
+				continue
+			}
 			if s.tracks[i].TrackType == 1 && s.gaps != videoGaps {
 				// frames after a damaged stretch refer to frames that are gone: wait for a keyframe
 				if !b.key {
@@ -511,4 +515,21 @@ func (s *scanner) rewrite(out *sink) (Stats, error) {
 	stats.FirstAudio -= first
 	stats.Bytes = out.size()
 	return stats, nil
+}
+
+// wellFormedVP8 checks a VP8 frame's header (RFC 6386, 9.1): the first partition fits in the frame, and a
+// keyframe carries its start code. Zeroed bytes fail it: an all-zero tag claims a keyframe.
+func wellFormedVP8(data []byte) bool {
+	if len(data) < 3 {
+		return false
+	}
+	header := 3
+	if data[0]&1 == 0 { // keyframe
+		header = 10
+		if len(data) < header || data[3] != 0x9d || data[4] != 0x01 || data[5] != 0x2a {
+			return false
+		}
+	}
+	firstPartition := int(uint32(data[0])|uint32(data[1])<<8|uint32(data[2])<<16) >> 5
+	return firstPartition <= len(data)-header
 }
