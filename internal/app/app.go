@@ -18,6 +18,7 @@ import (
 
 	"github.com/takeone/takeone/hooks"
 	"github.com/takeone/takeone/internal/config"
+	"github.com/takeone/takeone/internal/retention"
 	"github.com/takeone/takeone/internal/rtc"
 	"github.com/takeone/takeone/internal/setup"
 	"github.com/takeone/takeone/ui"
@@ -86,6 +87,7 @@ func (a *App) Start() error {
 			return err
 		}
 		deps.Ingest = in
+		retention.Bind(a, a.Config.Retention.Days)
 	}
 	hooks.Register(a, deps)
 	return a.Execute()
