@@ -11,6 +11,8 @@ import (
 
 	"github.com/takeone/takeone/internal/config"
 	"github.com/takeone/takeone/internal/ingest"
+	"github.com/takeone/takeone/internal/invite"
+	"github.com/takeone/takeone/internal/mail"
 	"github.com/takeone/takeone/internal/session"
 	"github.com/takeone/takeone/internal/setup"
 	"github.com/takeone/takeone/internal/teamapi"
@@ -42,6 +44,8 @@ func Register(app core.App, deps Deps) {
 	app.OnRecordCreateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnRecordUpdateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnFileDownloadRequest(pb_migrations.Answers).BindFunc(serveTakesAsVideo)
+	outbox := mail.NewOutbox(app)
+	invite.Bind(app, deps.Config.Server.PublicURL, outbox)
 	app.OnRecordCreate(pb_migrations.Interviews).BindFunc(interviewDefaults)
 
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
@@ -56,6 +60,7 @@ func Register(app core.App, deps Deps) {
 			session.New(deps.Ingest, session.Config{
 				RetentionDays: deps.Config.Retention.Days,
 				PublicURL:     deps.Config.Server.PublicURL,
+				Outbox:        outbox,
 			}).Bind(e.Router)
 		}
 		web.BindUI(e.Router, deps.UI)

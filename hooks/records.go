@@ -49,9 +49,10 @@ func interviewDefaults(e *core.RecordEvent) error {
 	return e.Next()
 }
 
-// candidateEventFields are set by what the candidate does (consent, first take, last submit), never by the team:
-// a recruiter cannot give consent in a candidate's name. Operators (superusers) can still correct them.
-var candidateEventFields = []string{"consent_at", "started_at", "completed_at"}
+// candidateEventFields are set by what the candidate does (consent, first take, last submit) or by the server
+// (invitation and reminder emails), never by the team: a recruiter cannot give consent in a candidate's name.
+// Operators (superusers) can still correct them.
+var candidateEventFields = []string{"consent_at", "started_at", "completed_at", "invite_status", "invite_error", "invited_at", "reminded_at"}
 
 // keepCandidateEvents drops changes to candidateEventFields in the team's create and update requests.
 func keepCandidateEvents(e *core.RecordRequestEvent) error {

@@ -8,6 +8,8 @@ import (
 	"html"
 	"net/mail"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
@@ -66,4 +68,47 @@ func toHTML(text string) string {
 	}
 	b.WriteString("</body></html>")
 	return b.String()
+}
+
+// Outbox sends emails in the background, so nobody waits for a slow mail server, and lets the app stop only after
+// what is being sent went out (at most stopWait).
+type Outbox struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+const stopWait = 30 * time.Second
+
+// NewOutbox makes the app's outbox; it closes when the app terminates.
+func NewOutbox(app core.App) *Outbox {
+	o := &Outbox{}
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		o.mu.Lock()
+		o.closed = true
+		o.mu.Unlock()
+		done := make(chan struct{})
+		go func() { o.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(stopWait):
+			e.App.Logger().Warn("emails still being sent at shutdown were abandoned")
+		}
+		return e.Next()
+	})
+	return o
+}
+
+// Go runs send in the background, unless the app is stopping.
+func (o *Outbox) Go(send func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return
+	}
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		send()
+	}()
 }

@@ -5,7 +5,6 @@ import (
 	netmail "net/mail"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/routine"
 
 	"github.com/takeone/takeone/internal/mail"
 	"github.com/takeone/takeone/pb_migrations"
@@ -34,7 +33,7 @@ func (s *Session) notifyCompleted(app core.App, cand, interview *core.Record) {
 				"Review them in Takeone:\n" + s.cfg.PublicURL + "/interviews/" + interview.Id + "/candidates/" + cand.Id,
 		})
 	}
-	routine.FireAndForget(func() {
+	s.cfg.Outbox.Go(func() {
 		for _, m := range msgs {
 			if err := mail.Send(app, m); err != nil && !errors.Is(err, mail.ErrNoSMTP) {
 				app.Logger().Error("an email about a completed interview was not sent", "subject", m.Subject, "error", err)

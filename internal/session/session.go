@@ -14,12 +14,14 @@ import (
 
 	"github.com/takeone/takeone/internal/candidate"
 	"github.com/takeone/takeone/internal/ingest"
+	"github.com/takeone/takeone/internal/mail"
 )
 
 // Config is what the candidate's page is told beyond the records.
 type Config struct {
 	RetentionDays int    // how long answers are kept, told in the consent step
 	PublicURL     string // base of the links in the team's emails
+	Outbox        *mail.Outbox
 }
 
 // Session holds the candidate routes and which tab holds each candidate's page.
