@@ -70,15 +70,20 @@ func toHTML(text string) string {
 	return b.String()
 }
 
-// Outbox sends emails in the background, so nobody waits for a slow mail server, and lets the app stop only after
-// what is being sent went out (at most stopWait).
+// Outbox sends emails in the background, a few at a time (a CSV import can queue thousands), so nobody waits for
+// a slow mail server, and lets the app stop only after what is queued went out (at most stopWait).
 type Outbox struct {
-	mu     sync.Mutex
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	queue   []func()
+	workers int
+	closed  bool
+	wg      sync.WaitGroup // one per running worker
 }
 
-const stopWait = 30 * time.Second
+const (
+	stopWait       = 30 * time.Second
+	maxSendWorkers = 4 // connections to the mail server at once
+)
 
 // NewOutbox makes the app's outbox; it closes when the app terminates.
 func NewOutbox(app core.App) *Outbox {
@@ -92,23 +97,42 @@ func NewOutbox(app core.App) *Outbox {
 		select {
 		case <-done:
 		case <-time.After(stopWait):
-			e.App.Logger().Warn("emails still being sent at shutdown were abandoned")
+			e.App.Logger().Warn("emails still queued at shutdown were abandoned")
 		}
 		return e.Next()
 	})
 	return o
 }
 
-// Go runs send in the background, unless the app is stopping.
+// Go queues send, unless the app is stopping.
 func (o *Outbox) Go(send func()) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
 		return
 	}
-	o.wg.Add(1)
-	go func() {
-		defer o.wg.Done()
+	o.queue = append(o.queue, send)
+	if o.workers < maxSendWorkers {
+		o.workers++
+		o.wg.Add(1)
+		go o.work()
+	}
+}
+
+// work sends queued emails until the queue is empty.
+func (o *Outbox) work() {
+	defer o.wg.Done()
+	for {
+		o.mu.Lock()
+		if len(o.queue) == 0 {
+			o.workers--
+			o.mu.Unlock()
+			return
+		}
+		send := o.queue[0]
+		o.queue[0] = nil
+		o.queue = o.queue[1:]
+		o.mu.Unlock()
 		send()
-	}()
+	}
 }
