@@ -16,6 +16,10 @@ describe('parseRoute', () => {
     expect(parseRoute('/i/tok-9_Z')).toEqual({ name: 'candidate', token: 'tok-9_Z' });
   });
 
+  it('reads an interview of the team', () => {
+    expect(parseRoute('/interviews/abc123def456ghi')).toEqual({ name: 'interview', id: 'abc123def456ghi' });
+  });
+
   it('ignores trailing slashes', () => {
     expect(parseRoute('/setup/abc123/')).toEqual({ name: 'setup', token: 'abc123' });
     expect(parseRoute('/i/xyz//')).toEqual({ name: 'candidate', token: 'xyz' });

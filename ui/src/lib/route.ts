@@ -5,6 +5,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'setup'; token: string }
   | { name: 'candidate'; token: string }
+  | { name: 'interview'; id: string }
   | { name: 'notFound' };
 
 const NOT_FOUND: Route = { name: 'notFound' };
@@ -38,6 +39,8 @@ export function parseRoute(pathname: string): Route {
       return { name: 'setup', token };
     case 'i':
       return { name: 'candidate', token };
+    case 'interviews':
+      return { name: 'interview', id: token };
     default:
       return NOT_FOUND;
   }

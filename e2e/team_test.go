@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/takeone/takeone/internal/testtool"
+)
+
+// typeIntoID types into the control with this id (for controls whose label repeats on the page, such as each
+// question's "Answer time").
+func fill(id, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Evaluate[chromedp.Void](`document.getElementById(`+quoteJS(id)+`).value = ''`),
+		chromedp.SendKeys(chromedp.CSS("#"+id), text),
+	)
+}
+
+// The team's side end to end: the first admin sets up an interview with two questions and invites a candidate; the
+// invitation arrives at a real SMTP server; the candidate follows the link in that email and completes the
+// interview; the team's page shows it without a reload, and the team's notice arrives.
+func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
+	box := testtool.StartMailbox(t)
+	media := testMedia(t, 30)
+	s := startServer(t, []string{
+		"TAKEONE_SMTP_HOST=127.0.0.1", fmt.Sprintf("TAKEONE_SMTP_PORT=%d", box.SMTPPort),
+		"TAKEONE_SMTP_SENDER=Hiring Team <jobs@example.com>",
+	}, "serve", "--http", freeAddr(t))
+	team := newBrowserWith(t, browserOptions{lifetime: 4 * time.Minute})
+
+	err := chromedp.Do(team,
+		chromedp.Navigate(s.setupLink(t)),
+		chromedp.WaitVisible(chromedp.CSS("form")),
+		typeInto("Name", "Morgan Admin"),
+		typeInto("Email", "morgan@example.com"),
+		typeInto("Password", "a long passphrase"),
+		typeInto("Confirm password", "a long passphrase"+kb.Enter),
+		waitForText("New interview"),
+		// an empty title is refused next to the field
+		click("Create interview"),
+		waitForText("Enter your title."),
+		typeInto("Title", "Support engineer"),
+		click("Create interview"),
+		waitForText("Details"),
+		waitForText("No questions yet."),
+	)
+	if err != nil {
+		t.Fatalf("creating the interview: %v (page: %s)", err, textOf(team, t, "main"))
+	}
+	err = chromedp.Do(team,
+		fill("d-welcome", "Thanks for applying to our support team."),
+		fill("d-closing", "We will get back to you within a week."),
+		chromedp.SetValue(chromedp.CSS("#d-status"), "open"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('d-status').dispatchEvent(new Event('change'))`),
+		click("Save"),
+		waitForTextIn(`[role="status"]`, "Saved."),
+		// a limit below 10 seconds is refused with a message
+		fill("new-prompt", "Tell us about yourself."),
+		fill("new-answer_seconds", "5"),
+		click("Add question"),
+		waitForText("Give at least 10 seconds to answer."),
+		fill("new-answer_seconds", "10"),
+		fill("new-think_seconds", "0"),
+		fill("new-retakes", "0"),
+		click("Add question"),
+		waitForText("Question 1"),
+		fill("new-prompt", "Why support?"),
+		fill("new-answer_seconds", "10"),
+		fill("new-think_seconds", "0"),
+		fill("new-retakes", "0"),
+		click("Add question"),
+		waitForText("Question 2"),
+		typeInto("Name", "Ada Lovelace"),
+		typeInto("Email", "ada@example.com"),
+		click("Invite"),
+		waitForText("Invitation sent"),
+	)
+	if err != nil {
+		t.Fatalf("setting up and inviting: %v (page: %s)", err, textOf(team, t, "main"))
+	}
+
+	invitation := box.Await(t, 1, 20*time.Second)[0]
+	if invitation.Subject != "Your video interview for Support engineer" || invitation.Recipients()[0] != "ada@example.com" {
+		t.Fatalf("invitation %q to %v", invitation.Subject, invitation.Recipients())
+	}
+	link := regexp.MustCompile(`https?://\S+/i/[A-Za-z0-9_-]{43}`).FindString(invitation.Text)
+	if link == "" {
+		t.Fatalf("no link in the invitation:\n%s", invitation.Text)
+	}
+
+	candidate := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
+	err = chromedp.Do(candidate,
+		chromedp.Navigate(link),
+		waitForText("Thanks for applying to our support team."),
+		waitForText("2 questions"),
+		consentAndCheck(false),
+		click("Start the interview"),
+	)
+	if err != nil {
+		t.Fatalf("the candidate's start: %v (page: %s)", err, textOf(candidate, t, "main"))
+	}
+	for i, prompt := range []string{"Tell us about yourself.", "Why support?"} {
+		err = chromedp.Do(candidate,
+			waitForText(fmt.Sprintf("Question %d of 2", i+1)),
+			waitForText(prompt),
+			click("Start recording"),
+			waitForText("Stop recording"),
+			chromedp.Sleep(2*time.Second),
+			click("Stop recording"),
+			waitForText("Your take 1"),
+			click("Submit this answer"),
+		)
+		if err != nil {
+			t.Fatalf("question %d: %v (page: %s)", i+1, err, textOf(candidate, t, "main"))
+		}
+	}
+	if err := chromedp.Do(candidate, waitForText("We will get back to you within a week.")); err != nil {
+		t.Fatalf("end screen: %v (page: %s)", err, textOf(candidate, t, "main"))
+	}
+
+	// the team's page updates by itself
+	if err := chromedp.Do(team, waitLong("Completed", 20*time.Second)); err != nil {
+		t.Fatalf("the team's page did not show the completion: %v (page: %s)", err, textOf(team, t, "main"))
+	}
+	emails := box.Await(t, 3, 20*time.Second) // invitation, confirmation, team notice
+	var notice bool
+	for _, e := range emails {
+		if e.Subject == "Ada Lovelace completed the interview for Support engineer" && strings.Join(e.Recipients(), ",") == "morgan@example.com" {
+			notice = true
+		}
+	}
+	if !notice {
+		t.Errorf("no team notice among %d emails", len(emails))
+	}
+	assertNoCSPViolations(team, t)
+}
