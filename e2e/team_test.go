@@ -22,6 +22,11 @@ func fill(id, text string) chromedp.Action[chromedp.Void] {
 	)
 }
 
+// linkNamed selects a link by its visible text.
+func linkNamed(text string) chromedp.JSPath {
+	return chromedp.JSPath(`[...document.querySelectorAll('a')].filter(a => a.textContent.trim() === ` + quoteJS(text) + `)`)
+}
+
 // The team's side end to end: the first admin sets up an interview with two questions and invites a candidate; the
 // invitation arrives at a real SMTP server; the candidate follows the link in that email and completes the
 // interview; the team's page shows it without a reload, and the team's notice arrives.
@@ -128,6 +133,39 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 	if err := chromedp.Do(team, waitLong("Completed", 20*time.Second)); err != nil {
 		t.Fatalf("the team's page did not show the completion: %v (page: %s)", err, textOf(team, t, "main"))
 	}
+	// review: play and seek an answer, next answer by keyboard, rate, comment, move to shortlisted
+	err = chromedp.Do(team,
+		chromedp.Click(linkNamed("Ada Lovelace")),
+		waitForText("Answers of Ada Lovelace"),
+		waitForText("Answer 1 of 2"),
+		waitForText("Tell us about yourself."),
+		videoPlays("Answer 1 of 2", 1500*time.Millisecond),
+		chromedp.Poll[chromedp.Void](`(() => { const v = document.querySelector('video'); if (!v.dataset.sought) { v.currentTime = 1.0; v.dataset.sought = '1'; }
+			return !v.seeking && Math.abs(v.currentTime - 1.0) < 0.1 && v.readyState >= 2; })()`, chromedp.WithPollingTimeout(10*time.Second)),
+		click("1.5×"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('video').playbackRate === 1.5`, chromedp.WithPollingTimeout(5*time.Second)),
+		waitForText("Other ratings are shown once you have rated this answer."),
+		click("Save rating"),
+		waitForTextIn(`[role="alert"]`, "Choose a rating from 1 to 5."),
+		chromedp.Click(byLabel("4 of 5")),
+		typeInto("Comment", "Clear and friendly."),
+		click("Save rating"),
+		waitForTextIn(`[role="status"]`, "Rating saved."),
+		waitForText("Nobody else has rated this answer yet."),
+		// N is a shortcut outside text fields only: leave the comment first, as a keyboard user would
+		chromedp.Focus(chromedp.CSS("#answer-heading")),
+		chromedp.KeyEvent("n"),
+		waitForText("Answer 2 of 2"),
+		waitForText("Why support?"),
+		chromedp.SetValue(chromedp.CSS("#stage"), "shortlisted"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('stage').dispatchEvent(new Event('change'))`),
+		click("Change stage"),
+		waitForTextIn(`[role="status"]`, "Moved to Shortlisted."),
+	)
+	if err != nil {
+		t.Fatalf("reviewing: %v (page: %s)", err, textOf(team, t, "main"))
+	}
+
 	emails := box.Await(t, 3, 20*time.Second) // invitation, confirmation, team notice
 	var notice bool
 	for _, e := range emails {

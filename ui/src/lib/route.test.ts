@@ -20,6 +20,11 @@ describe('parseRoute', () => {
     expect(parseRoute('/interviews/abc123def456ghi')).toEqual({ name: 'interview', id: 'abc123def456ghi' });
   });
 
+  it("reads a candidate's answers page", () => {
+    expect(parseRoute('/interviews/abc/candidates/xyz')).toEqual({ name: 'review', id: 'abc', candidate: 'xyz' });
+    expect(parseRoute('/interviews/abc/people/xyz')).toEqual({ name: 'notFound' });
+  });
+
   it('ignores trailing slashes', () => {
     expect(parseRoute('/setup/abc123/')).toEqual({ name: 'setup', token: 'abc123' });
     expect(parseRoute('/i/xyz//')).toEqual({ name: 'candidate', token: 'xyz' });

@@ -6,6 +6,7 @@ export type Route =
   | { name: 'setup'; token: string }
   | { name: 'candidate'; token: string }
   | { name: 'interview'; id: string }
+  | { name: 'review'; id: string; candidate: string }
   | { name: 'notFound' };
 
 const NOT_FOUND: Route = { name: 'notFound' };
@@ -25,6 +26,11 @@ export function parseRoute(pathname: string): Route {
   }
 
   const segments = path.slice(1).split('/');
+  if (segments.length === 4 && segments[0] === 'interviews' && segments[2] === 'candidates') {
+    const id = decodeToken(segments[1] ?? '');
+    const candidate = decodeToken(segments[3] ?? '');
+    return id && candidate ? { name: 'review', id, candidate } : NOT_FOUND;
+  }
   if (segments.length !== 2) {
     return NOT_FOUND;
   }
