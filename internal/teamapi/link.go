@@ -16,6 +16,7 @@ import (
 func Bind(r *router.Router[*core.RequestEvent], publicURL string) {
 	r.POST("/api/takeone/candidates/{id}/link", candidateLink(publicURL)).Bind(apis.RequireAuth())
 	r.POST("/api/takeone/candidates/{id}/invite", sendInvitation(publicURL)).Bind(apis.RequireAuth())
+	r.POST("/api/takeone/team/members", inviteMember(publicURL)).Bind(apis.RequireAuth())
 	r.POST("/api/takeone/interviews/{id}/candidates/import", importCandidates).Bind(apis.RequireAuth(), apis.BodyLimit(maxImportBytes+1<<20))
 }
 
