@@ -178,3 +178,73 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 	}
 	assertNoCSPViolations(team, t)
 }
+
+// An admin adds a reviewer; the reviewer chooses a password through the emailed link and is signed in with their
+// role; the admin changes the role.
+func TestAdminAddsATeamMember(t *testing.T) {
+	box := testtool.StartMailbox(t)
+	s := startServer(t, []string{
+		"TAKEONE_SMTP_HOST=127.0.0.1", fmt.Sprintf("TAKEONE_SMTP_PORT=%d", box.SMTPPort),
+		"TAKEONE_SMTP_SENDER=Hiring Team <jobs@example.com>",
+	}, "serve", "--http", freeAddr(t))
+	admin := newBrowser(t)
+	err := chromedp.Do(admin,
+		chromedp.Navigate(s.setupLink(t)),
+		chromedp.WaitVisible(chromedp.CSS("form")),
+		typeInto("Name", "Morgan Admin"),
+		typeInto("Email", "morgan@example.com"),
+		typeInto("Password", "a long passphrase"),
+		typeInto("Confirm password", "a long passphrase"+kb.Enter),
+		waitForText("New interview"),
+		chromedp.Click(linkNamed("Team")),
+		waitForText("Add team member"),
+		typeInto("Name", "Riley Reviewer"),
+		typeInto("Email", "not-an-email"),
+		click("Add team member"),
+		waitForText("Enter an email address like name@example.com."),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('m-email').value = ''`),
+		typeInto("Email", "riley@example.com"),
+		chromedp.SetValue(chromedp.CSS("#m-role"), "reviewer"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('m-role').dispatchEvent(new Event('change'))`),
+		click("Add team member"),
+		waitForTextIn(`[role="status"]`, "Riley Reviewer was added and invited by email."),
+	)
+	if err != nil {
+		t.Fatalf("adding a member: %v (page: %s)", err, textOf(admin, t, "main"))
+	}
+	e := box.Await(t, 1, 20*time.Second)[0]
+	welcome := regexp.MustCompile(`https?://\S+/welcome/\S+`).FindString(e.Text)
+	if welcome == "" {
+		t.Fatalf("no link in the invitation:\n%s", e.Text)
+	}
+
+	member := newBrowser(t)
+	err = chromedp.Do(member,
+		chromedp.Navigate(welcome),
+		waitForText("Choose your password"),
+		typeInto("Password", "short"),
+		typeInto("Confirm password", "short"+kb.Enter),
+		waitForText("Use at least 10 characters."),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[type=password]').forEach(i => i.value = '')`),
+		typeInto("Password", "riley's own passphrase"),
+		typeInto("Confirm password", "riley's own passphrase"+kb.Enter),
+		waitForText("Interviews"),
+		waitForTextIn("header", "Riley Reviewer"),
+		waitForTextIn("header", "Reviewer"),
+	)
+	if err != nil {
+		t.Fatalf("the member's first sign-in: %v (page: %s)", err, textOf(member, t, "body"))
+	}
+	if strings.Contains(textOf(member, t, "main"), "New interview") {
+		t.Error("a reviewer is offered to create interviews")
+	}
+
+	err = chromedp.Do(admin,
+		chromedp.SetValue(chromedp.CSS(`select[aria-label="Role of Riley Reviewer"]`), "recruiter"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[aria-label="Role of Riley Reviewer"]').dispatchEvent(new Event('change'))`),
+		waitForTextIn(`[role="status"]`, "Riley Reviewer is now Recruiter."),
+	)
+	if err != nil {
+		t.Fatalf("changing the role: %v (page: %s)", err, textOf(admin, t, "main"))
+	}
+}

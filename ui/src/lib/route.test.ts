@@ -25,6 +25,11 @@ describe('parseRoute', () => {
     expect(parseRoute('/interviews/abc/people/xyz')).toEqual({ name: 'notFound' });
   });
 
+  it("reads the team page and a new member's welcome link", () => {
+    expect(parseRoute('/team')).toEqual({ name: 'team' });
+    expect(parseRoute('/welcome/a.b.c')).toEqual({ name: 'welcome', token: 'a.b.c' });
+  });
+
   it('ignores trailing slashes', () => {
     expect(parseRoute('/setup/abc123/')).toEqual({ name: 'setup', token: 'abc123' });
     expect(parseRoute('/i/xyz//')).toEqual({ name: 'candidate', token: 'xyz' });

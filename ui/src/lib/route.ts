@@ -7,6 +7,8 @@ export type Route =
   | { name: 'candidate'; token: string }
   | { name: 'interview'; id: string }
   | { name: 'review'; id: string; candidate: string }
+  | { name: 'team' }
+  | { name: 'welcome'; token: string }
   | { name: 'notFound' };
 
 const NOT_FOUND: Route = { name: 'notFound' };
@@ -25,6 +27,9 @@ export function parseRoute(pathname: string): Route {
     return NOT_FOUND;
   }
 
+  if (path === '/team') {
+    return { name: 'team' };
+  }
   const segments = path.slice(1).split('/');
   if (segments.length === 4 && segments[0] === 'interviews' && segments[2] === 'candidates') {
     const id = decodeToken(segments[1] ?? '');
@@ -47,6 +52,8 @@ export function parseRoute(pathname: string): Route {
       return { name: 'candidate', token };
     case 'interviews':
       return { name: 'interview', id: token };
+    case 'welcome':
+      return { name: 'welcome', token };
     default:
       return NOT_FOUND;
   }

@@ -33,6 +33,35 @@ export const strings = {
     emptyTitle: 'No interviews yet.',
     emptyBody: 'Interviews you create or are added to will appear here.',
     allInterviews: 'All interviews',
+    teamTitle: 'Team',
+    nav: 'Main',
+  },
+
+  members: {
+    title: 'Team',
+    intro: 'Everyone who signs in to this server. Admins manage people; recruiters run interviews; reviewers watch and rate.',
+    name: 'Name',
+    email: 'Email',
+    role: 'Role',
+    roleOf: (name: string): string => `Role of ${name}`,
+    add: 'Add team member',
+    adding: 'Adding…',
+    added: (name: string): string => `${name} was added and invited by email.`,
+    addedNoEmail: (name: string, reason: string): string => `${name} was added. ${reason}`,
+    link: 'Link to choose a password',
+    roleSaved: (name: string, role: string): string => `${name} is now ${role}.`,
+    remove: (name: string): string => `Remove ${name}`,
+    removed: (name: string): string => `${name} was removed.`,
+    cannotRemove: 'This person wrote reviews or owns interviews, so the account stays. Change their role instead, or hand their interviews to someone else first.',
+    you: '(you)',
+  },
+
+  welcome: {
+    title: 'Choose your password',
+    intro: 'You were added to the hiring team. Choose a password to sign in.',
+    submit: 'Save password and sign in',
+    busy: 'Saving…',
+    expired: 'This link has expired or was already used. Ask an admin to add you again, or sign in if you already chose a password.',
   },
 
   team: {
