@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"github.com/takeone/takeone/internal/access"
 	"github.com/takeone/takeone/internal/invite"
 	"github.com/takeone/takeone/pb_migrations"
 )
@@ -66,24 +67,5 @@ func invitable(e *core.RequestEvent) (*core.Record, error) {
 	return candidate, nil
 }
 
-// canInvite reports whether a team member may invite to an interview: admins, and recruiters who own it or are on
-// its team. The same policy as the candidates collection's rules.
-func canInvite(user *core.Record, interview *core.Record) bool {
-	if user == nil || user.Collection().Name != pb_migrations.Users {
-		return false
-	}
-	switch user.GetString("role") {
-	case "admin":
-		return true
-	case "recruiter":
-		if interview.GetString("owner") == user.Id {
-			return true
-		}
-		for _, member := range interview.GetStringSlice("team") {
-			if member == user.Id {
-				return true
-			}
-		}
-	}
-	return false
-}
+// canInvite reports whether a team member may invite to an interview.
+func canInvite(user, interview *core.Record) bool { return access.CanManage(user, interview) }

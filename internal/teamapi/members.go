@@ -110,11 +110,16 @@ func welcomeToken(u *core.Record) (string, error) {
 	}, u.TokenKey()+u.Collection().PasswordResetToken.Secret, welcomeValid)
 }
 
+type fieldError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
 // fieldErrors is PocketBase's error body with messages for single fields, which the web app shows next to them.
 func fieldErrors(message string, fields map[string]string) map[string]any {
-	data := map[string]any{}
+	data := map[string]fieldError{}
 	for k, v := range fields {
-		data[k] = map[string]string{"code": "invalid", "message": v}
+		data[k] = fieldError{Code: "invalid", Message: v}
 	}
 	return map[string]any{"status": http.StatusBadRequest, "message": message, "data": data}
 }

@@ -1,0 +1,26 @@
+// Package access answers who may manage an interview, for the routes beyond PocketBase's collection rules. It is
+// the same policy as those rules (pb_migrations): admins manage every interview; recruiters those they own or whose
+// team holds them; reviewers none.
+package access
+
+import (
+	"slices"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/takeone/takeone/pb_migrations"
+)
+
+// CanManage reports whether user may change the interview and invite to it.
+func CanManage(user, interview *core.Record) bool {
+	if user == nil || interview == nil || user.Collection().Name != pb_migrations.Users {
+		return false
+	}
+	switch user.GetString("role") {
+	case "admin":
+		return true
+	case "recruiter":
+		return interview.GetString("owner") == user.Id || slices.Contains(interview.GetStringSlice("team"), user.Id)
+	}
+	return false
+}
