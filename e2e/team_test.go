@@ -37,7 +37,7 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 		"TAKEONE_SMTP_HOST=127.0.0.1", fmt.Sprintf("TAKEONE_SMTP_PORT=%d", box.SMTPPort),
 		"TAKEONE_SMTP_SENDER=Hiring Team <jobs@example.com>",
 	}, "serve", "--http", freeAddr(t))
-	team := newBrowserWith(t, browserOptions{lifetime: 4 * time.Minute})
+	team := newBrowserWith(t, browserOptions{media: media, lifetime: 4 * time.Minute})
 
 	err := chromedp.Do(team,
 		chromedp.Navigate(s.setupLink(t)),
@@ -81,6 +81,14 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 		fill("new-retakes", "0"),
 		click("Add question"),
 		waitForText("Question 2"),
+		// the welcome video, recorded with the camera through the server's recorder
+		click("Record with the camera"),
+		click("Start recording"),
+		waitForText("Recording…"),
+		chromedp.Sleep(2500*time.Millisecond),
+		click("Stop and keep"),
+		waitForTextIn(`[role="status"]`, "Video saved."),
+		videoPlays("Welcome video", 2*time.Second),
 		typeInto("Name", "Ada Lovelace"),
 		typeInto("Email", "ada@example.com"),
 		click("Invite"),
@@ -104,6 +112,7 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 		chromedp.Navigate(link),
 		waitForText("Thanks for applying to our support team."),
 		waitForText("2 questions"),
+		videoPlays("Welcome video from the team", 2*time.Second),
 		consentAndCheck(false),
 		click("Start the interview"),
 	)

@@ -93,7 +93,7 @@ func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 	}, nil
 }
 
-// Bind adds the candidate's take route and the WHIP routes.
+// Bind adds the candidate's take routes, the team's recording routes and the WHIP routes.
 func (in *Ingest) Bind(r *router.Router[*core.RequestEvent]) {
 	r.POST("/api/takeone/session/{token}/questions/{questionId}/takes", in.startTake)
 	r.POST("/api/takeone/session/{token}/practice", in.startPractice)
@@ -101,6 +101,7 @@ func (in *Ingest) Bind(r *router.Router[*core.RequestEvent]) {
 	r.PATCH("/api/takeone/whip/{take}/session", in.whipPatch)
 	r.DELETE("/api/takeone/whip/{take}/session", in.whipDelete)
 	r.OPTIONS("/api/takeone/whip/{take}", in.whipOptions)
+	in.bindStudio(r)
 }
 
 // Shutdown ends every live take (their answers are kept, marked interrupted) and waits for their files to be saved.

@@ -78,14 +78,15 @@ func (in *Ingest) PracticeFile(candidateID, id string) (*os.File, error) {
 	return in.root.Open(in.fileName(id))
 }
 
-// removePracticeLeftovers deletes practice files a crash left behind: they are never kept across a start.
-func (in *Ingest) removePracticeLeftovers() {
+// removeLeftovers deletes the files of takes that are never kept across a start (practice and studio takes),
+// named with prefix.
+func (in *Ingest) removeLeftovers(prefix string) {
 	entries, err := fs.ReadDir(in.root.FS(), ".")
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), practicePrefix) {
+		if strings.HasPrefix(e.Name(), prefix) {
 			_ = in.root.Remove(e.Name())
 		}
 	}

@@ -15,7 +15,8 @@ import (
 // saved into its answer, marked interrupted. Nothing is deleted but practice takes, which are never kept. Call it after the database is open, before
 // serving.
 func (in *Ingest) Recover() error {
-	in.removePracticeLeftovers()
+	in.removeLeftovers(practicePrefix)
+	in.removeLeftovers(studioPrefix) // the record a studio take was for is not kept anywhere: the team records again
 	answers, err := in.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{"status": "recording"})
 	if err != nil {
 		return fmt.Errorf("find takes left recording: %w", err)

@@ -62,7 +62,8 @@ type take struct {
 	candidateID string
 	token       string
 	limit       time.Duration
-	practice    bool // a practice take: no answer record, see practice.go
+	practice    bool          // a practice take: no answer record, see practice.go
+	studio      *studioTarget // a team member's take of a welcome or question video, see studio.go
 
 	ctx    context.Context // cancelled when the take ends: stops its readers
 	cancel context.CancelFunc
@@ -375,11 +376,19 @@ func (t *take) finish(reason endReason) {
 	case reason == endDisconnected || reason == endShutdown || reason == endNoConnection:
 		status = "interrupted"
 	}
-	if t.practice {
+	switch {
+	case t.practice:
 		t.in.keepPractice(t, status, stats)
-	} else if err := t.in.save(t.id, status, withFile, stats); err != nil {
-		// the file stays in the recordings dir and the answer stays "recording": the next start repairs and saves it
-		t.in.app.Logger().Error("saving a take failed; it will be retried at the next start", "take", t.id, "error", err)
+	case t.studio != nil:
+		if err := t.in.saveStudio(t, withFile); err != nil {
+			t.in.app.Logger().Error("saving a studio take failed", "take", t.id, "error", err)
+		}
+	default:
+		if err := t.in.save(t.id, status, withFile, stats); err != nil {
+			// the file stays in the recordings dir and the answer stays "recording": the next start repairs and
+			// saves it
+			t.in.app.Logger().Error("saving a take failed; it will be retried at the next start", "take", t.id, "error", err)
+		}
 	}
 	t.status = status
 
@@ -414,42 +423,46 @@ func (in *Ingest) save(answerID, status string, withFile bool, stats recorder.St
 		}
 		return nil
 	}
-	name := fmt.Sprintf("take-%d.webm", answer.GetInt("take"))
+	return in.storeFile(answer, "video", fmt.Sprintf("take-%d.webm", answer.GetInt("take")), answerID)
+}
+
+// storeFile puts the finished take takeID into rec's file field under name, and saves rec.
+func (in *Ingest) storeFile(rec *core.Record, field, name, takeID string) error {
 	if !in.app.Settings().S3.Enabled {
-		if moved, err := in.saveByRename(answer, name); moved || err != nil {
+		if moved, err := in.storeByRename(rec, field, name, takeID); moved || err != nil {
 			return err
 		}
 	}
-	f, err := filesystem.NewFileFromPath(in.filePath(answerID))
+	f, err := filesystem.NewFileFromPath(in.filePath(takeID))
 	if err != nil {
 		return fmt.Errorf("open take file: %w", err)
 	}
 	f.Name = name
-	answer.Set("video", f)
-	if err := in.app.Save(answer); err != nil {
-		return fmt.Errorf("save answer %s: %w", answerID, err)
+	rec.Set(field, f)
+	if err := in.app.Save(rec); err != nil {
+		return fmt.Errorf("save %s %s: %w", rec.Collection().Name, rec.Id, err)
 	}
-	return in.root.Remove(in.fileName(answerID)) // the file now lives in the app's storage
+	return in.root.Remove(in.fileName(takeID)) // the file now lives in the app's storage
 }
 
-// saveByRename moves the file into local storage instead of copying it: the answer plays at once, without reading
-// and writing the whole take again. It reports false (and no error) when the move is not possible, e.g. storage
-// on another filesystem; the caller then uploads.
-func (in *Ingest) saveByRename(answer *core.Record, name string) (bool, error) {
-	dir := filepath.Join(in.app.DataDir(), "storage", answer.BaseFilesPath())
+// storeByRename moves the file into local storage instead of copying it: it plays at once, without reading and
+// writing the whole take again. It reports false (and no error) when the move is not possible, e.g. storage on
+// another filesystem; the caller then uploads.
+func (in *Ingest) storeByRename(rec *core.Record, field, name, takeID string) (bool, error) {
+	dir := filepath.Join(in.app.DataDir(), "storage", rec.BaseFilesPath())
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return false, nil
 	}
 	dst := filepath.Join(dir, name)
-	if err := os.Rename(in.filePath(answer.Id), dst); err != nil {
+	if err := os.Rename(in.filePath(takeID), dst); err != nil {
 		return false, nil
 	}
-	answer.Set("video", name)
+	rec.Set(field, name) // the field's old file, if any, is deleted once this saves
 	// validation refuses file names that were not uploaded; this one was written by the recorder itself, and the
 	// other fields are the server's own values
-	if err := in.app.SaveNoValidate(answer); err != nil {
-		_ = os.Rename(dst, in.filePath(answer.Id)) // back where the next start finds and retries it
-		return true, fmt.Errorf("save answer %s: %w", answer.Id, err)
+	if err := in.app.SaveNoValidate(rec); err != nil {
+		_ = os.Rename(dst, in.filePath(takeID)) // back where the next start finds and retries it
+		return true, fmt.Errorf("save %s %s: %w", rec.Collection().Name, rec.Id, err)
 	}
 	return true, nil
 }
