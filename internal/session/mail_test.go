@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/takeone/takeone/internal/testapp"
 	"github.com/takeone/takeone/internal/testtool"
 )
