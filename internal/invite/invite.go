@@ -141,14 +141,15 @@ func Remind(app core.App, publicURL string, now time.Time) (int, error) {
 // server) and checks for due reminders every hour.
 func Bind(app core.App, publicURL string, outbox *mail.Outbox) {
 	app.OnRecordAfterCreateSuccess(pb_migrations.Candidates).BindFunc(func(e *core.RecordEvent) error {
-		cand := e.Record
+		// the event is reused by the hooks after this one: the send keeps only the app and the id
+		id := e.Record.Id
 		outbox.Go(func() {
-			fresh, err := e.App.FindRecordById(pb_migrations.Candidates, cand.Id)
+			fresh, err := app.FindRecordById(pb_migrations.Candidates, id)
 			if err != nil {
 				return // deleted meanwhile
 			}
-			if err := Send(e.App, fresh, publicURL); err != nil {
-				e.App.Logger().Warn("an invitation was not sent", "candidate", cand.Id, "reason", err)
+			if err := Send(app, fresh, publicURL); err != nil {
+				app.Logger().Warn("an invitation was not sent", "candidate", id, "reason", err)
 			}
 		})
 		return e.Next()
