@@ -62,14 +62,11 @@ func NewTemplate() (*Template, error) {
 	if err := app.Bootstrap(); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
-	// stop as the server does: the terminate hooks wait for the fixtures' invitation emails, which would
-	// otherwise run into a closed database
+	// stopping as the server does lets background work of the hooks (the fixtures' invitation emails, not sent
+	// without SMTP) finish before the database closes
 	defer app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
 		return e.App.ResetBootstrapState()
 	})
-	// stopping as the server does lets background work of the hooks (the fixtures' invitation emails, not sent
-	// without SMTP) finish before the database closes
-	defer app.OnTerminate().Trigger(&core.TerminateEvent{App: app})
 	if err := app.RunAllMigrations(); err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
