@@ -80,9 +80,13 @@ type Outbox struct {
 	wg      sync.WaitGroup // one per running worker
 }
 
-const (
-	stopWait       = 30 * time.Second
-	maxSendWorkers = 4 // connections to the mail server at once
+const maxSendWorkers = 4 // connections to the mail server at once
+
+// How long a stop waits for the queue, then for the emails still being sent once the rest is dropped. Variables
+// for the tests.
+var (
+	stopWait     = 30 * time.Second
+	inFlightWait = 10 * time.Second
 )
 
 // NewOutbox makes the app's outbox; it closes when the app terminates.
@@ -97,7 +101,16 @@ func NewOutbox(app core.App) *Outbox {
 		select {
 		case <-done:
 		case <-time.After(stopWait):
-			e.App.Logger().Warn("emails still queued at shutdown were abandoned")
+			// drop what has not started, so no send begins on an app that is closing its database
+			o.mu.Lock()
+			left := len(o.queue)
+			o.queue = nil
+			o.mu.Unlock()
+			e.App.Logger().Warn("emails still queued at shutdown were abandoned", "count", left)
+			select {
+			case <-done:
+			case <-time.After(inFlightWait):
+			}
 		}
 		return e.Next()
 	})
