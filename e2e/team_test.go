@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,13 +42,7 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 	team := newBrowserWith(t, browserOptions{media: media, lifetime: 4 * time.Minute})
 
 	err := chromedp.Do(team,
-		chromedp.Navigate(s.setupLink(t)),
-		chromedp.WaitVisible(chromedp.CSS("form")),
-		typeInto("Name", "Morgan Admin"),
-		typeInto("Email", "morgan@example.com"),
-		typeInto("Password", "a long passphrase"),
-		typeInto("Confirm password", "a long passphrase"+kb.Enter),
-		waitForText("New interview"),
+		signUpFirstAdmin(t, s),
 		// an empty title is refused next to the field
 		click("Create interview"),
 		waitForText("Enter your title."),
@@ -198,13 +194,7 @@ func TestAdminAddsATeamMember(t *testing.T) {
 	}, "serve", "--http", freeAddr(t))
 	admin := newBrowser(t)
 	err := chromedp.Do(admin,
-		chromedp.Navigate(s.setupLink(t)),
-		chromedp.WaitVisible(chromedp.CSS("form")),
-		typeInto("Name", "Morgan Admin"),
-		typeInto("Email", "morgan@example.com"),
-		typeInto("Password", "a long passphrase"),
-		typeInto("Confirm password", "a long passphrase"+kb.Enter),
-		waitForText("New interview"),
+		signUpFirstAdmin(t, s),
 		chromedp.Click(linkNamed("Team")),
 		waitForText("Add team member"),
 		typeInto("Name", "Riley Reviewer"),
@@ -255,5 +245,80 @@ func TestAdminAddsATeamMember(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("changing the role: %v (page: %s)", err, textOf(admin, t, "main"))
+	}
+}
+
+// signUpFirstAdmin creates the first admin through the setup link, as the operator does after the first start.
+func signUpFirstAdmin(t *testing.T, s *server) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(s.setupLink(t)),
+		chromedp.WaitVisible(chromedp.CSS("form")),
+		typeInto("Name", "Morgan Admin"),
+		typeInto("Email", "morgan@example.com"),
+		typeInto("Password", "a long passphrase"),
+		typeInto("Confirm password", "a long passphrase"+kb.Enter),
+		waitForText("New interview"),
+	)
+}
+
+// A CSV import with a bad row reports it and imports nothing; fixed, it imports all. One click gives a candidate
+// seven more days; a withdrawn invitation's link stops working, and a restored one works again.
+func TestTeamImportsAndManagesInvitations(t *testing.T) {
+	s := startServer(t, nil, "serve", "--http", freeAddr(t))
+	team := newBrowser(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(bad, []byte("name,email\nAlan Turing,alan@example.com\nNo Email,\n"), 0o600)
+	os.WriteFile(good, []byte("name,email\nAlan Turing,alan@example.com\nGrace Hopper,grace@example.com\n"), 0o600)
+	err := chromedp.Do(team,
+		signUpFirstAdmin(t, s),
+		typeInto("Title", "Sales lead"),
+		click("Create interview"),
+		waitForText("Details"),
+		chromedp.SetValue(chromedp.CSS("#d-status"), "open"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('d-status').dispatchEvent(new Event('change'))`),
+		click("Save"),
+		waitForTextIn(`[role="status"]`, "Saved."),
+		chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{bad}),
+		click("Import"),
+		waitForText("1 of 2 rows cannot be imported, so nothing was imported."),
+		waitForText("Line 3: the email is missing"),
+		waitForText("No candidates yet."),
+		chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{good}),
+		click("Import"),
+		waitForTextIn(`[role="status"]`, "2 candidates imported and invited."),
+		waitForText("Grace Hopper"),
+		// no mail server here: each invitation says why it was not sent
+		waitForText("No mail server is set up"),
+		click("Give Grace Hopper 7 more days"),
+		waitForTextIn(`[role="status"]`, "Grace Hopper now has until"),
+		click("Withdraw Alan Turing’s invitation"),
+		waitForTextIn(`[role="status"]`, "Alan Turing’s invitation was withdrawn"),
+		waitForText("Withdrawn"),
+	)
+	if err != nil {
+		t.Fatalf("%v (page: %s)", err, textOf(team, t, "main"))
+	}
+	var link string
+	if _, err := chromedp.Run(team, chromedp.Evaluate[chromedp.Void](`window.copied = ''; navigator.clipboard.writeText = async (s) => { window.copied = s; }`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(team, click("Copy Alan Turing’s link"), waitForTextIn(`[role="status"]`, "Link copied.")); err != nil {
+		t.Fatal(err)
+	}
+	link, err = chromedp.Run(team, chromedp.Evaluate[string](`window.copied`))
+	if err != nil || !strings.Contains(link, "/i/") {
+		t.Fatalf("copied link %q: %v", link, err)
+	}
+	candidate := newBrowser(t)
+	if err := chromedp.Do(candidate, chromedp.Navigate(link), waitForText("This invitation was withdrawn")); err != nil {
+		t.Fatalf("withdrawn link: %v (page: %s)", err, textOf(candidate, t, "main"))
+	}
+	if err := chromedp.Do(team, click("Restore Alan Turing’s invitation"), waitForTextIn(`[role="status"]`, "works again")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(candidate, chromedp.Reload(), waitForText("What to expect")); err != nil {
+		t.Fatalf("restored link: %v (page: %s)", err, textOf(candidate, t, "main"))
 	}
 }
