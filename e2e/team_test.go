@@ -322,3 +322,48 @@ func TestTeamImportsAndManagesInvitations(t *testing.T) {
 		t.Fatalf("restored link: %v (page: %s)", err, textOf(candidate, t, "main"))
 	}
 }
+
+// A question saved to the library is offered in every interview; a duplicated interview has the same questions;
+// the logo must be an image and then shows on the candidate page.
+func TestTeamLibraryDuplicateAndLogo(t *testing.T) {
+	s := startServer(t, nil, "serve", "--http", freeAddr(t))
+	team := newBrowser(t)
+	dir := t.TempDir()
+	logo := filepath.Join(dir, "logo.png")
+	notImage := filepath.Join(dir, "notes.txt")
+	// a 1x1 PNG
+	os.WriteFile(logo, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"), 0o600)
+	os.WriteFile(notImage, []byte("hello"), 0o600)
+	err := chromedp.Do(team,
+		signUpFirstAdmin(t, s),
+		typeInto("Title", "Sales lead"),
+		click("Create interview"),
+		waitForText("The library is empty."),
+		fill("new-prompt", "Why sales?"),
+		fill("new-answer_seconds", "60"),
+		click("Add question"),
+		waitForText("Question 1"),
+		click("Save question 1 to the library"),
+		waitForTextIn(`[role="status"]`, "Saved to the library."),
+		chromedp.SetUploadFiles(chromedp.CSS("#d-logo"), []string{notImage}),
+		click("Upload logo"),
+		waitForTextIn(`[role="alert"]`, "This file is not an image."),
+		chromedp.SetUploadFiles(chromedp.CSS("#d-logo"), []string{logo}),
+		click("Upload logo"),
+		waitForTextIn(`[role="status"]`, "Logo saved."),
+		click("Duplicate interview"),
+		waitForText("Sales lead (copy)"),
+		waitForText("Question 1"),
+		chromedp.SetValue(chromedp.CSS("#library-pick"), ""),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('library-pick'); s.value = s.options[1].value; s.dispatchEvent(new Event('change')); })()`),
+		click("Add this question"),
+		waitForText("Question 2"),
+	)
+	if err != nil {
+		t.Fatalf("%v (page: %s)", err, textOf(team, t, "main"))
+	}
+	prompts, err := chromedp.Run(team, chromedp.Evaluate[[]string](`[...document.querySelectorAll('textarea[id^="q-prompt-"]')].map(t => t.value)`))
+	if err != nil || len(prompts) != 2 || prompts[0] != "Why sales?" || prompts[1] != "Why sales?" {
+		t.Errorf("the copy's questions: %v %v", prompts, err)
+	}
+}
