@@ -44,6 +44,7 @@ func Register(app core.App, deps Deps) {
 	app.OnRecordCreateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnRecordUpdateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnFileDownloadRequest(pb_migrations.Answers).BindFunc(serveTakesAsVideo)
+	app.OnRecordCreateRequest(pb_migrations.Reviews).BindFunc(oneReviewEach)
 	outbox := mail.NewOutbox(app)
 	invite.Bind(app, deps.Config.Server.PublicURL, outbox)
 	app.OnRecordCreate(pb_migrations.Interviews).BindFunc(interviewDefaults)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -77,6 +78,23 @@ func serveTakesAsVideo(e *core.FileDownloadRequestEvent) error {
 		if e.Request.URL.Query().Get("download") == "" {
 			e.Response.Header().Set("Content-Disposition", "inline; filename="+strconv.Quote(e.ServedName))
 		}
+	}
+	return e.Next()
+}
+
+// oneReviewEach answers a second review of the same answer (or of the same candidate as a whole) by the same
+// person with a message that says what to do, before the unique index refuses it with a bare "not unique".
+func oneReviewEach(e *core.RecordRequestEvent) error {
+	r := e.Record
+	filter := "candidate = {:candidate} && author = {:author} && answer = {:answer}"
+	existing, err := e.App.FindFirstRecordByFilter(pb_migrations.Reviews, filter, dbx.Params{
+		"candidate": r.GetString("candidate"), "author": r.GetString("author"), "answer": r.GetString("answer")})
+	if err == nil {
+		what := "this answer"
+		if r.GetString("answer") == "" {
+			what = "this candidate as a whole"
+		}
+		return e.BadRequestError("You have already reviewed "+what+": change that review instead (PATCH /api/collections/reviews/records/"+existing.Id+").", nil)
 	}
 	return e.Next()
 }

@@ -262,40 +262,7 @@ func TestAnswerRules(t *testing.T) {
 	})
 }
 
-func TestReviewRules(t *testing.T) {
-	url := "/api/collections/reviews/records"
-	one := url + "/" + ReviewOne
-	review := func(candidate, answer, author string) string {
-		return `{"candidate":"` + candidate + `","answer":"` + answer + `","author":"` + author + `","rating":5,"comment":"Great"}`
-	}
-	run(t, []rc{
-		{"admin lists all", Admin, list, url, "", 200, []string{ReviewOne, ReviewTwo}, nil, nil},
-		{"team recruiter lists team's", RecruiterOnTeam, list, url, "", 200, []string{ReviewOne}, []string{ReviewTwo}, nil},
-		{"other recruiter lists own", OtherRecruiter, list, url, "", 200, []string{ReviewTwo}, []string{ReviewOne}, nil},
-		{"other reviewer lists nothing", OtherReviewer, list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"anonymous lists nothing", "", list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"other recruiter cannot view", OtherRecruiter, list, one, "", 404, nil, nil, nil},
-
-		{"team recruiter rates in own name", RecruiterOnTeam, "POST", url, review(CandidateOne, AnswerOne, RecruiterOnTeam), 200, []string{`"rating":5`}, nil, nil},
-		{"admin rates any candidate", Admin, "POST", url, review(CandidateTwo, AnswerTwo, Admin), 200, []string{`"rating":5`}, nil, nil},
-		{"one rating per answer and person", Reviewer, "POST", url, review(CandidateOne, AnswerOne, Reviewer), 400, nil, nil, nil},
-		{"nobody rates in another's name", RecruiterOnTeam, "POST", url, review(CandidateOne, AnswerOne, Reviewer), 400, nil, nil, nil},
-		{"reviewer off the team cannot rate", OtherReviewer, "POST", url, review(CandidateOne, AnswerOne, OtherReviewer), 400, nil, nil, nil},
-		{"recruiter cannot rate another team's candidate", Recruiter, "POST", url, review(CandidateTwo, AnswerTwo, Recruiter), 400, nil, nil, nil},
-		{"anonymous cannot rate", "", "POST", url, review(CandidateOne, AnswerOne, Reviewer), 400, nil, nil, nil},
-		{"a rating of 6 is refused", RecruiterOnTeam, "POST", url, `{"candidate":"` + CandidateOne + `","author":"` + RecruiterOnTeam + `","rating":6}`, 400, []string{`"rating"`}, nil, nil},
-
-		{"author edits", Reviewer, "PATCH", one, `{"rating":5}`, 200, []string{`"rating":5`}, nil, nil},
-		{"author cannot hand it to someone else", Reviewer, "PATCH", one, `{"author":"` + Recruiter + `"}`, 404, nil, nil, nil},
-		{"others cannot edit it", Recruiter, "PATCH", one, `{"rating":1}`, 404, nil, nil, nil},
-		{"admin cannot put words in someone's mouth", Admin, "PATCH", one, `{"comment":"Bad"}`, 404, nil, nil, nil},
-		{"anonymous cannot edit", "", "PATCH", one, `{"rating":1}`, 404, nil, nil, nil},
-		{"others cannot delete it", Recruiter, "DELETE", one, "", 404, nil, nil, nil},
-		{"anonymous cannot delete", "", "DELETE", one, "", 404, nil, nil, nil},
-		{"author deletes", Reviewer, "DELETE", one, "", 204, nil, nil, nil},
-		{"admin deletes", Admin, "DELETE", one, "", 204, nil, nil, nil},
-	})
-}
+// Reviews: reviews_test.go.
 
 func TestUserRules(t *testing.T) {
 	url := "/api/collections/users/records"
