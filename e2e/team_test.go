@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -147,6 +149,16 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 		videoPlays("Answer 1 of 2", 1500*time.Millisecond),
 		chromedp.Poll[chromedp.Void](`(() => { const v = document.querySelector('video'); if (!v.dataset.sought) { v.currentTime = 1.0; v.dataset.sought = '1'; }
 			return !v.seeking && Math.abs(v.currentTime - 1.0) < 0.1 && v.readyState >= 2; })()`, chromedp.WithPollingTimeout(10*time.Second)),
+		// the download link asks for a file to save
+		chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+			ok, err := chromedp.Evaluate[bool](`(async () => { const a = [...document.querySelectorAll('a')].find(a => a.textContent.trim() === 'Download the video');
+				const res = await fetch(a.href); return res.ok && /^attachment/.test(res.headers.get('Content-Disposition')) && res.headers.get('Content-Type') === 'video/webm'; })()`,
+				chromedp.EvalAwaitPromise)(ctx, tgt)
+			if err == nil && !ok {
+				err = errors.New("the download link does not give a video file to save")
+			}
+			return err
+		}),
 		click("1.5×"),
 		chromedp.Poll[chromedp.Void](`document.querySelector('video').playbackRate === 1.5`, chromedp.WithPollingTimeout(5*time.Second)),
 		waitForText("Other ratings are shown once you have rated this answer."),

@@ -154,6 +154,7 @@ export const strings = {
     answerOf: (n: number, total: number): string => `Answer ${n} of ${total}`,
     speed: 'Playback speed',
     nextAnswer: 'Next answer',
+    download: 'Download the video',
     nextAnswerHint: 'Press N for the next answer.',
     yourRating: 'Your rating',
     stars: (n: number): string => `${n} of 5`,
