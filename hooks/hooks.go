@@ -44,6 +44,8 @@ func Register(app core.App, deps Deps) {
 	app.OnRecordCreateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnRecordUpdateRequest(pb_migrations.Candidates).BindFunc(keepCandidateEvents)
 	app.OnFileDownloadRequest(pb_migrations.Answers).BindFunc(serveTakesAsVideo)
+	app.OnRecordUpdateRequest(pb_migrations.Users).BindFunc(keepAnAdmin)
+	app.OnRecordDeleteRequest(pb_migrations.Users).BindFunc(keepAnAdmin)
 	app.OnRecordCreateRequest(pb_migrations.Reviews).BindFunc(oneReviewEach)
 	outbox := mail.NewOutbox(app)
 	invite.Bind(app, deps.Config.Server.PublicURL, outbox)

@@ -284,9 +284,31 @@ func TestUserRules(t *testing.T) {
 		{"recruiter cannot remove people", Recruiter, "DELETE", me, "", 404, nil, nil, nil},
 		{"anonymous cannot remove people", "", "DELETE", me, "", 404, nil, nil, nil},
 		{"admin removes a member", Admin, "DELETE", url + "/" + OtherReviewer, "", 204, nil, nil, nil},
+		{"the only admin cannot step down", Admin, "PATCH", url + "/" + Admin, `{"role":"recruiter"}`, 400, []string{"This is the only admin. Make someone else admin first"}, nil, nil},
+		{"the only admin cannot be removed", Admin, "DELETE", url + "/" + Admin, "", 400, []string{"This is the only admin"}, nil, nil},
 		{"sign-in with the right password", "", "POST", "/api/collections/users/auth-with-password", `{"identity":"` + Reviewer + `@example.com","password":"` + Password + `"}`, 200, []string{`"token"`, `"role":"reviewer"`}, nil, nil},
 		{"sign-in with a wrong password", "", "POST", "/api/collections/users/auth-with-password", `{"identity":"` + Reviewer + `@example.com","password":"wrong password"}`, 400, nil, []string{`"token"`}, nil},
 	})
+}
+
+// With a second admin, the first may step down.
+func TestAnAdminStepsDownWhenAnotherRemains(t *testing.T) {
+	s := tests.ApiScenario{
+		Method: http.MethodPatch, URL: "/api/collections/users/records/" + Admin, Body: strings.NewReader(`{"role":"recruiter"}`),
+		Headers: tpl.Auth(Admin), ExpectedStatus: 200, ExpectedContent: []string{`"role":"recruiter"`},
+		TestAppFactory: func(t testing.TB) *tests.TestApp { return tpl.New(t) },
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			u, err := app.FindRecordById("users", Recruiter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.Set("role", "admin")
+			if err := app.Save(u); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	s.Test(t)
 }
 
 // The rate limiter guards sign-in: a burst of attempts from one address is refused with 429.
