@@ -41,6 +41,9 @@ func init() {
 		// an admin may remove any review (an inappropriate comment); nobody edits another's words
 		reviews.DeleteRule = anyOf(admin, ownReview)
 		reviews.AddIndex("idx_reviews_candidate_author_overall", true, "candidate, author", "answer = ''")
+		// the rule's join from an answer to its reviews cannot use the partial unique index on (answer, author):
+		// without this one, listing 1,500 reviews took 0.7 s instead of 0.05 s
+		reviews.AddIndex("idx_reviews_answer", false, "answer", "")
 		if err := app.Save(reviews); err != nil {
 			return fmt.Errorf("save reviews: %w", err)
 		}
@@ -60,6 +63,7 @@ func init() {
 		reviews.UpdateRule = rule(allOf(ownReview, "@request.body.author:changed = false", "@request.body.candidate:changed = false", "@request.body.answer:changed = false"))
 		reviews.DeleteRule = anyOf(admin, ownReview)
 		reviews.RemoveIndex("idx_reviews_candidate_author_overall")
+		reviews.RemoveIndex("idx_reviews_answer")
 		return app.Save(reviews)
 	})
 }
