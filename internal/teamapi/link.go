@@ -19,6 +19,7 @@ func Bind(r *router.Router[*core.RequestEvent], publicURL string) {
 	r.POST("/api/takeone/candidates/{id}/invite", sendInvitation(publicURL)).Bind(apis.RequireAuth())
 	r.POST("/api/takeone/team/members", inviteMember(publicURL)).Bind(apis.RequireAuth())
 	r.POST("/api/takeone/interviews/{id}/candidates/import", importCandidates).Bind(apis.RequireAuth(), apis.BodyLimit(maxImportBytes+1<<20))
+	bindDecisions(r)
 }
 
 // candidateLink answers POST /api/takeone/candidates/{id}/link with the candidate's personal link, for an admin, or
