@@ -21,6 +21,7 @@ import (
 func bindDecisions(r *router.Router[*core.RequestEvent]) {
 	r.POST("/api/takeone/candidates/{id}/stage", changeStage).Bind(apis.RequireAuth(), apis.BodyLimit(1<<20))
 	r.GET("/api/takeone/candidates/{id}/stage-email", stageEmailTemplate).Bind(apis.RequireAuth())
+	r.GET("/api/takeone/interviews/{id}/export.csv", exportCandidates).Bind(apis.RequireAuth())
 }
 
 // Stages of the hiring decision, in the order the team moves through them.
