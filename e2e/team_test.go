@@ -176,22 +176,37 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 		waitForText("Why support?"),
 		chromedp.SetValue(chromedp.CSS("#stage"), "shortlisted"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('stage').dispatchEvent(new Event('change'))`),
+		chromedp.Click(byLabel("Email the candidate about it")),
+		chromedp.Poll[chromedp.Void](`(document.getElementById('stage-subject')?.value ?? '').includes('Support engineer')`, chromedp.WithPollingTimeout(10*time.Second)),
 		click("Change stage"),
-		waitForTextIn(`[role="status"]`, "Moved to Shortlisted."),
+		waitForTextIn(`[role="status"]`, "Moved to Shortlisted. The email was sent."),
 	)
 	if err != nil {
 		t.Fatalf("reviewing: %v (page: %s)", err, textOf(team, t, "main"))
 	}
 
-	emails := box.Await(t, 3, 20*time.Second) // invitation, confirmation, team notice
-	var notice bool
+	emails := box.Await(t, 4, 20*time.Second) // invitation, confirmation, team notice, feedback
+	var notice, feedback bool
 	for _, e := range emails {
 		if e.Subject == "Ada Lovelace completed the interview for Support engineer" && strings.Join(e.Recipients(), ",") == "morgan@example.com" {
 			notice = true
 		}
+		if e.Subject == "Your video interview for Support engineer: next steps" && strings.Join(e.Recipients(), ",") == "ada@example.com" {
+			feedback = true
+		}
 	}
-	if !notice {
-		t.Errorf("no team notice among %d emails", len(emails))
+	if !notice || !feedback {
+		t.Errorf("team notice %v, feedback %v among %d emails", notice, feedback, len(emails))
+	}
+
+	// the CSV export has Ada with her rating
+	csv, err := chromedp.Run(team, chromedp.Evaluate[string](`(async () => {
+		const auth = JSON.parse(localStorage.getItem('pocketbase_auth') || '{}').token;
+		const id = location.pathname.split('/')[2];
+		const res = await fetch('/api/takeone/interviews/' + id + '/export.csv', {headers: {Authorization: auth}});
+		return res.status + ' ' + await res.text(); })()`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(csv, "200 ") || !strings.Contains(csv, "Ada Lovelace") || !strings.Contains(csv, "4.00") {
+		t.Errorf("CSV export: %v %q", err, csv)
 	}
 	assertNoCSPViolations(team, t)
 }
