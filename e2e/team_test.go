@@ -378,6 +378,12 @@ func TestTeamLibraryDuplicateAndLogo(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS("#d-logo"), []string{logo}),
 		click("Upload logo"),
 		waitForTextIn(`[role="status"]`, "Logo saved."),
+		// the preview follows the form as it is typed, before saving
+		fill("d-welcome", "Welcome to the sales team!"),
+		fill("d-brand", "#7a1fa2"),
+		chromedp.Poll[chromedp.Void](`(() => { const p = document.querySelector('[aria-labelledby="preview-heading"]');
+			return p.innerText.includes('Welcome to the sales team!') && getComputedStyle(p.querySelector('.bar')).backgroundColor === 'rgb(122, 31, 162)'; })()`,
+			chromedp.WithPollingTimeout(5*time.Second)),
 		click("Duplicate interview"),
 		waitForText("Sales lead (copy)"),
 		waitForText("Question 1"),
