@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/takeone/takeone/internal/testtool"
 )
 
 // binary is the takeone executable built once for all tests of this package.
@@ -156,15 +157,7 @@ func runFails(t testing.TB, dir string, env []string, args ...string) string {
 	return string(out)
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freeAddr(t testing.TB) string { return testtool.FreeLoopbackAddr(t) }
 
 func get(t testing.TB, url string) (*http.Response, string) {
 	t.Helper()

@@ -3,7 +3,6 @@ package pb_migrations_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,16 +16,7 @@ import (
 
 var tpl *Template
 
-func TestMain(m *testing.M) {
-	var err error
-	tpl, err = NewTemplate()
-	if err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(tpl.Dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { Main(m, &tpl) }
 
 // rc is one request of a rule table: who does what, and what they must (not) see.
 type rc struct {

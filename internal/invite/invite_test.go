@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,15 +19,7 @@ import (
 
 var tpl *testapp.Template
 
-func TestMain(m *testing.M) {
-	var err error
-	if tpl, err = testapp.NewTemplate(); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(tpl.Dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testapp.Main(m, &tpl) }
 
 // addCandidate adds a candidate to InterviewOne as the team would.
 func addCandidate(t *testing.T, app core.App, name, email string, fields map[string]any) *core.Record {

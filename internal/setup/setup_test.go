@@ -2,7 +2,6 @@ package setup_test
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,15 +17,7 @@ import (
 
 var tpl *testapp.Template
 
-func TestMain(m *testing.M) {
-	var err error
-	if tpl, err = testapp.NewTemplate(); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(tpl.Dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testapp.Main(m, &tpl) }
 
 // freshServer is a test app whose only admin was removed, so the first-admin setup is open, and its setup link.
 func freshServer(t testing.TB) (*tests.TestApp, string) {

@@ -3,7 +3,6 @@ package teamapi_test
 import (
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,15 +13,7 @@ import (
 
 var tpl *Template
 
-func TestMain(m *testing.M) {
-	var err error
-	if tpl, err = NewTemplate(); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(tpl.Dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { Main(m, &tpl) }
 
 func TestCandidateLink(t *testing.T) {
 	url := "/api/takeone/candidates/" + CandidateOne + "/link"

@@ -189,3 +189,23 @@ func (tpl *Template) Auth(user string) map[string]string {
 	}
 	return map[string]string{"Authorization": tpl.Tokens[user]}
 }
+
+// Main is the TestMain of a package whose tests use the template: it makes the template, runs the tests and
+// removes it.
+//
+// Example:
+//
+//	var tpl *testapp.Template
+//
+//	func TestMain(m *testing.M) { testapp.Main(m, &tpl) }
+func Main(m *testing.M, tpl **Template) {
+	t, err := NewTemplate()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test template:", err)
+		os.Exit(2)
+	}
+	*tpl = t
+	code := m.Run()
+	os.RemoveAll(t.Dir)
+	os.Exit(code)
+}
