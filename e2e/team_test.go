@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -398,5 +399,80 @@ func TestTeamLibraryDuplicateAndLogo(t *testing.T) {
 	prompts, err := chromedp.Run(team, chromedp.Evaluate[[]string](`[...document.querySelectorAll('textarea[id^="q-prompt-"]')].map(t => t.value)`))
 	if err != nil || len(prompts) != 2 || prompts[0] != "Why sales?" || prompts[1] != "Why sales?" {
 		t.Errorf("the copy's questions: %v %v", prompts, err)
+	}
+}
+
+// A team member signs in with a code emailed to them instead of the password; with multi-factor authentication
+// turned on by the operator, the password is followed by an emailed code.
+func TestSignInWithAnEmailedCodeAndMFA(t *testing.T) {
+	box := testtool.StartMailbox(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	if out, err := exec.Command(binary, "superuser", "upsert", "ops@example.com", "operator passphrase", "--dir", dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("superuser upsert: %v %s", err, out)
+	}
+	s := startServer(t, []string{
+		"TAKEONE_SMTP_HOST=127.0.0.1", fmt.Sprintf("TAKEONE_SMTP_PORT=%d", box.SMTPPort),
+		"TAKEONE_SMTP_SENDER=Hiring Team <jobs@example.com>",
+	}, "serve", "--http", freeAddr(t), "--dir", dataDir)
+	ctx := newBrowser(t)
+	codeFrom := func(n int) string {
+		t.Helper()
+		emails := box.Await(t, n, 20*time.Second)
+		last := emails[0] // mailpit lists the newest first
+		m := regexp.MustCompile(`<strong>(\w+)</strong>`).FindStringSubmatch(last.HTML)
+		if last.Subject != "Your sign-in code for Takeone" || m == nil {
+			t.Fatalf("newest email %q has no code:\n%s", last.Subject, last.HTML)
+		}
+		return m[1]
+	}
+
+	err := chromedp.Do(ctx,
+		signUpFirstAdmin(t, s),
+		click("Sign out"),
+		typeInto("Email", "morgan@example.com"),
+		click("Email me a sign-in code instead"),
+		waitForText("We emailed a code to morgan@example.com."),
+	)
+	if err != nil {
+		t.Fatalf("asking for a code: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	err = chromedp.Do(ctx,
+		typeInto("Sign-in code", "wrong"),
+		click("Sign in with the code"),
+		waitForTextIn(`[role="alert"]`, "The code is wrong or has expired."),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('signin-code').value = ''`),
+		typeInto("Sign-in code", codeFrom(1)),
+		click("Sign in with the code"),
+		waitForText("New interview"),
+	)
+	if err != nil {
+		t.Fatalf("signing in with the code: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+
+	// the operator turns on MFA for the team
+	api := &rest{t: t, base: s.URL}
+	var auth struct{ Token string }
+	api.call("POST", "/api/collections/_superusers/auth-with-password", map[string]string{"identity": "ops@example.com", "password": "operator passphrase"}, &auth)
+	api.token = auth.Token
+	api.call("PATCH", "/api/collections/users", map[string]any{"mfa": map[string]any{"enabled": true}}, &struct{}{})
+
+	err = chromedp.Do(ctx,
+		click("Sign out"),
+		typeInto("Email", "morgan@example.com"),
+		typeInto("Password", "a long passphrase"+kb.Enter),
+		waitForText("One more step: we emailed a code to morgan@example.com."),
+	)
+	if err != nil {
+		t.Fatalf("the password step with MFA: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	err = chromedp.Do(ctx,
+		// a person takes a while to read the email; the sign-in limiter allows two attempts per 3 s
+		chromedp.Sleep(3*time.Second),
+		typeInto("Sign-in code", codeFrom(2)), // the code the password step asked for
+		click("Sign in with the code"),
+		waitForText("New interview"),
+	)
+	if err != nil {
+		t.Fatalf("signing in with MFA: %v (page: %s)", err, textOf(ctx, t, "main"))
 	}
 }

@@ -23,6 +23,15 @@ export const strings = {
     submit: 'Sign in',
     busy: 'Signing in…',
     wrongCredentials: 'Email or password is wrong.',
+    emailCode: 'Email me a sign-in code instead',
+    code: 'Sign-in code',
+    codeHint: (email: string): string => `We emailed a code to ${email}. It works for 5 minutes.`,
+    mfaHint: (email: string): string => `One more step: we emailed a code to ${email}. It works for 5 minutes.`,
+    codeSubmit: 'Sign in with the code',
+    codeWrong: 'The code is wrong or has expired. Check it, or ask for a new one.',
+    newCode: 'Email me a new code',
+    back: 'Back to password sign-in',
+    codeRequired: 'Enter the code from the email.',
   },
 
   shell: {

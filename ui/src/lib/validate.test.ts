@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasErrors, MIN_PASSWORD_LENGTH, validateSetup, validateSignIn } from './validate';
+import { hasErrors, MIN_PASSWORD_LENGTH, validateEmail, validateSetup, validateSignIn } from './validate';
 
 const good = {
   name: 'Test Admin',
@@ -41,5 +41,13 @@ describe('validateSignIn', () => {
   it('requires email and password', () => {
     expect(Object.keys(validateSignIn({ email: '', password: '' })).sort()).toEqual(['email', 'password']);
     expect(hasErrors(validateSignIn({ email: 'a@b.c', password: 'p' }))).toBe(false);
+  });
+});
+
+describe('validateEmail', () => {
+  it('asks for an email, then for one of the right shape', () => {
+    expect(validateEmail(' ')).toMatch(/Enter your email/);
+    expect(validateEmail('not-an-email')).toMatch(/like name@example.com/);
+    expect(validateEmail('a@example.com')).toBeUndefined();
   });
 });

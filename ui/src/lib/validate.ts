@@ -22,6 +22,13 @@ export interface SetupForm {
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
+/** The email alone, for asking for a sign-in code. */
+export function validateEmail(email: string): string | undefined {
+  if (email.trim() === '') return strings.validation.required(strings.fields.email);
+  if (!EMAIL_SHAPE.test(email.trim())) return strings.validation.email;
+  return undefined;
+}
+
 export function validateSignIn(form: SignInForm): FieldErrors<keyof SignInForm> {
   const errors: FieldErrors<keyof SignInForm> = {};
   if (form.email.trim() === '') {
