@@ -476,3 +476,56 @@ func TestSignInWithAnEmailedCodeAndMFA(t *testing.T) {
 		t.Fatalf("signing in with MFA: %v (page: %s)", err, textOf(ctx, t, "main"))
 	}
 }
+
+// "Preview as candidate" walks the real candidate page, recording included, and stores nothing.
+func TestPreviewAsCandidateStoresNothing(t *testing.T) {
+	media := testMedia(t, 20)
+	s := startServer(t, nil, "serve", "--http", freeAddr(t))
+	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
+	err := chromedp.Do(ctx,
+		signUpFirstAdmin(t, s),
+		typeInto("Title", "Support engineer"),
+		click("Create interview"),
+		waitForText("Details"),
+		fill("d-welcome", "Welcome, and thank you for your time."),
+		click("Save"),
+		waitForTextIn(`[role="status"]`, "Saved."),
+		fill("new-prompt", "Tell us about yourself."),
+		fill("new-answer_seconds", "10"),
+		fill("new-think_seconds", "0"),
+		fill("new-retakes", "0"),
+		click("Add question"),
+		waitForText("Question 1"),
+	)
+	if err != nil {
+		t.Fatalf("%v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	interviewPage, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(interviewPage+"/preview"),
+		waitForText("Preview: this is what candidates see."),
+		waitForText("Welcome, and thank you for your time."),
+		consentAndCheck(false),
+		click("Start the interview"),
+		waitForText("Question 1 of 1"),
+		click("Start recording"),
+		waitForText("Stop recording"),
+		chromedp.Sleep(2*time.Second),
+		click("Stop recording"),
+		waitForText("Your take 1"),
+		videoPlays("Your answer", 1500*time.Millisecond),
+		click("Submit this answer"),
+		waitForText("Thank you!"),
+		chromedp.Navigate(interviewPage),
+		waitForText("No candidates yet."),
+	)
+	if err != nil {
+		t.Fatalf("previewing: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(s.Dir, "pb_data", "recordings", "practice-*")); len(leftovers) > 0 {
+		t.Errorf("the completed preview left recordings: %v", leftovers)
+	}
+}

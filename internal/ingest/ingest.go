@@ -56,7 +56,7 @@ type Ingest struct {
 
 	mu       sync.Mutex
 	takes    map[string]*take         // by answer id, or practice id
-	practice map[string]*practiceTake // finished practice takes, by candidate id
+	practice map[string]*practiceTake // finished unstored takes, by unstoredKey
 }
 
 // New prepares the ingest; Bind adds its routes and Recover repairs what a crash left.

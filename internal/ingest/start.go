@@ -10,7 +10,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/takeone/takeone/internal/candidate"
@@ -101,15 +100,7 @@ func (in *Ingest) startPractice(e *core.RequestEvent) error {
 	if cand == nil {
 		return err
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if err := in.checkRoom(e, cand.Id); err != nil {
-		return err
-	}
-	t := newTake(in, practicePrefix+security.RandomStringWithAlphabet(15, idAlphabet), cand.Id, newWHIPToken(),
-		in.takeLimit(PracticeSeconds, cand.GetInt("extra_time_percent")))
-	t.practice = true
-	return in.launch(e, t)
+	return in.StartUnstored(e, cand.Id, "", in.takeLimit(PracticeSeconds, cand.GetInt("extra_time_percent")))
 }
 
 // admit finds the candidate of the request's link and checks that they may record. It answers the error itself

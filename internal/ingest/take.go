@@ -62,7 +62,8 @@ type take struct {
 	candidateID string
 	token       string
 	limit       time.Duration
-	practice    bool          // a practice take: no answer record, see practice.go
+	practice    bool          // a take never stored (practice, preview): no answer record, see practice.go
+	slot        string        // of a practice take: "" for the practice question, a question id in a preview
 	studio      *studioTarget // a team member's take of a welcome or question video, see studio.go
 
 	ctx    context.Context // cancelled when the take ends: stops its readers

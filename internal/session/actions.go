@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -92,6 +93,11 @@ func (s *Session) practiceVideo(e *core.RequestEvent) error {
 		return e.NotFoundError(ingest.ErrNoPractice.Error(), nil)
 	}
 	defer f.Close()
+	return serveTake(e, f)
+}
+
+// serveTake plays back an unstored take's file, with range requests.
+func serveTake(e *core.RequestEvent, f *os.File) error {
 	info, err := f.Stat()
 	if err != nil {
 		return e.InternalServerError("", err)

@@ -31,6 +31,8 @@ type Session struct {
 
 	mu     sync.Mutex
 	leases map[string]lease // by candidate id
+
+	previews previews
 }
 
 // New prepares the candidate routes; takes go through in.
@@ -47,6 +49,7 @@ func (s *Session) Bind(r *router.Router[*core.RequestEvent]) {
 	r.GET("/api/takeone/session/{token}/answers/{answer}/video", s.answerVideo)
 	r.POST("/api/takeone/session/{token}/answers/{answer}/submit", s.submit)
 	r.GET("/api/takeone/session/{token}/practice/{take}/video", s.practiceVideo)
+	s.bindPreview(r)
 }
 
 // find answers a request's link: the candidate and their interview, or the error already sent when nil.

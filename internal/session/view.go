@@ -104,15 +104,7 @@ func (s *Session) build(app core.App, cand, interview *core.Record) (*View, erro
 		v.Candidate.Deadline = d.Time().UTC().Format(time.RFC3339)
 	}
 	if interview != nil {
-		v.Interview = InterviewView{
-			Title:           interview.GetString("title"),
-			Description:     interview.GetString("description"),
-			WelcomeText:     interview.GetString("welcome_text"),
-			ClosingText:     interview.GetString("closing_text"),
-			BrandColor:      interview.GetString("brand_color"),
-			LogoURL:         fileURL(interview, "logo"),
-			WelcomeVideoURL: fileURL(interview, "welcome_video"),
-		}
+		v.Interview = interviewView(interview)
 	}
 	if state != candidate.Open {
 		return v, nil // a closed link shows its page and nothing of the questions
@@ -170,6 +162,18 @@ func (s *Session) build(app core.App, cand, interview *core.Record) (*View, erro
 		v.Questions = append(v.Questions, qv)
 	}
 	return v, nil
+}
+
+func interviewView(interview *core.Record) InterviewView {
+	return InterviewView{
+		Title:           interview.GetString("title"),
+		Description:     interview.GetString("description"),
+		WelcomeText:     interview.GetString("welcome_text"),
+		ClosingText:     interview.GetString("closing_text"),
+		BrandColor:      interview.GetString("brand_color"),
+		LogoURL:         fileURL(interview, "logo"),
+		WelcomeVideoURL: fileURL(interview, "welcome_video"),
+	}
 }
 
 // countsAsTake says whether a take used up one of the question's takes: one that recorded nothing (failed) or

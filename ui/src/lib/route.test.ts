@@ -30,6 +30,10 @@ describe('parseRoute', () => {
     expect(parseRoute('/welcome/a.b.c')).toEqual({ name: 'welcome', token: 'a.b.c' });
   });
 
+  it("reads an interview's preview", () => {
+    expect(parseRoute('/interviews/abc/preview')).toEqual({ name: 'preview', id: 'abc' });
+  });
+
   it('ignores trailing slashes', () => {
     expect(parseRoute('/setup/abc123/')).toEqual({ name: 'setup', token: 'abc123' });
     expect(parseRoute('/i/xyz//')).toEqual({ name: 'candidate', token: 'xyz' });

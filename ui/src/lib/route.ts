@@ -8,6 +8,7 @@ export type Route =
   | { name: 'interview'; id: string }
   | { name: 'review'; id: string; candidate: string }
   | { name: 'team' }
+  | { name: 'preview'; id: string }
   | { name: 'welcome'; token: string }
   | { name: 'notFound' };
 
@@ -35,6 +36,10 @@ export function parseRoute(pathname: string): Route {
     const id = decodeToken(segments[1] ?? '');
     const candidate = decodeToken(segments[3] ?? '');
     return id && candidate ? { name: 'review', id, candidate } : NOT_FOUND;
+  }
+  if (segments.length === 3 && segments[0] === 'interviews' && segments[2] === 'preview') {
+    const id = decodeToken(segments[1] ?? '');
+    return id ? { name: 'preview', id } : NOT_FOUND;
   }
   if (segments.length !== 2) {
     return NOT_FOUND;

@@ -121,6 +121,7 @@ export const strings = {
     invitePending: 'Sending invitation…',
     candidateStatus: { invited: 'Invited', started: 'Started', completed: 'Completed', expired: 'Expired', withdrawn: 'Withdrawn' } as Record<string, string>,
     duplicate: 'Duplicate interview',
+    previewAsCandidate: 'Preview as candidate',
     previewTitle: 'How candidates see it',
     previewLanding: 'Landing page',
     previewEnd: 'End screen',
@@ -342,6 +343,7 @@ export const strings = {
     // end
     doneTitle: 'Thank you!',
     doneBody: 'Your answers have been sent. You can close this page.',
+    previewNote: 'Preview: this is what candidates see. Nothing you record here is stored or sent to anyone.',
   },
 
   notFound: {

@@ -72,9 +72,27 @@ export const OFFLINE = 0;
 
 export class SessionApi {
   private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly practiceVideo: (takeId: string) => string;
 
-  constructor(token: string) {
-    this.base = `/api/takeone/session/${encodeURIComponent(token)}`;
+  /** The candidate's routes, keyed by their link's token. */
+  constructor(token: string);
+  /** The same routes elsewhere: the team's preview, with the member's sign-in. */
+  constructor(token: string, base: string, headers: Record<string, string>, practiceVideo: (takeId: string) => string);
+  constructor(token: string, base?: string, headers?: Record<string, string>, practiceVideo?: (takeId: string) => string) {
+    this.base = base ?? `/api/takeone/session/${encodeURIComponent(token)}`;
+    this.headers = headers ?? {};
+    this.practiceVideo = practiceVideo ?? ((id) => `${this.base}/practice/${encodeURIComponent(id)}/video`);
+  }
+
+  /** The preview of an interview for a team member: the real page, nothing stored. */
+  static preview(interviewId: string, authToken: string): SessionApi {
+    return new SessionApi(
+      '',
+      `/api/takeone/interviews/${encodeURIComponent(interviewId)}/preview`,
+      { Authorization: authToken },
+      (id) => `/api/takeone/preview/takes/${encodeURIComponent(id)}/video`,
+    );
   }
 
   view(): Promise<SessionView> {
@@ -106,7 +124,7 @@ export class SessionApi {
   }
 
   practiceVideoURL(takeId: string): string {
-    return `${this.base}/practice/${encodeURIComponent(takeId)}/video`;
+    return this.practiceVideo(takeId);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -114,7 +132,7 @@ export class SessionApi {
     try {
       res = await fetch(this.base + path, {
         method,
-        headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+        headers: body === undefined ? this.headers : { ...this.headers, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: 'no-store',
       });
