@@ -21,7 +21,7 @@ func TestPreviewIsForThoseWhoManageTheInterview(t *testing.T) {
 		{Name: "another recruiter", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}},
 		{Name: "another recruiter's take", Method: http.MethodPost, URL: url + "/practice", Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}},
 		{Name: "the owner sees the page as a new candidate", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.Recruiter), ExpectedStatus: 200,
-			ExpectedContent: []string{`"state":"open"`, `"title":"Support engineer"`, `"submitted":false`, `"takes":[]`},
+			ExpectedContent:    []string{`"state":"open"`, `"title":"Support engineer"`, `"submitted":false`, `"takes":[]`},
 			NotExpectedContent: []string{testapp.AnswerOne}},
 		{Name: "an unknown preview video", Method: http.MethodGet, URL: "/api/takeone/preview/takes/practice-nosuchtake00/video", ExpectedStatus: 404, ExpectedContent: []string{"record a new one"}},
 	} {
