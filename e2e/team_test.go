@@ -32,9 +32,11 @@ func linkNamed(text string) chromedp.JSPath {
 	return chromedp.JSPath(`[...document.querySelectorAll('a')].filter(a => a.textContent.trim() === ` + quoteJS(text) + `)`)
 }
 
-// The team's side end to end: the first admin sets up an interview with two questions and invites a candidate; the
-// invitation arrives at a real SMTP server; the candidate follows the link in that email and completes the
-// interview; the team's page shows it without a reload, and the team's notice arrives.
+// The team's side end to end: the first admin adds a recruiter, who signs in through the emailed link, sets up an
+// interview with two questions and a recorded welcome video, and invites a candidate; the invitation arrives at a
+// real SMTP server; the candidate follows the link in that email and completes the interview; the recruiter's page
+// shows it without a reload, the team's notice arrives, and the recruiter plays, rates, shortlists with a
+// feedback email and exports.
 func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 	box := testtool.StartMailbox(t)
 	media := testMedia(t, 30)
@@ -46,6 +48,23 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 
 	err := chromedp.Do(team,
 		signUpFirstAdmin(t, s),
+		chromedp.Click(linkNamed("Team")),
+		typeInto("Name", "Riley Recruiter"),
+		typeInto("Email", "riley@example.com"),
+		click("Add team member"),
+		waitForTextIn(`[role="status"]`, "Riley Recruiter was added and invited by email."),
+		click("Sign out"),
+	)
+	if err != nil {
+		t.Fatalf("adding the recruiter: %v (page: %s)", err, textOf(team, t, "main"))
+	}
+	welcome := regexp.MustCompile(`https?://\S+/welcome/\S+`).FindString(box.Await(t, 1, 20*time.Second)[0].Text)
+	err = chromedp.Do(team,
+		chromedp.Navigate(welcome),
+		typeInto("Password", "riley's own passphrase"),
+		typeInto("Confirm password", "riley's own passphrase"+kb.Enter),
+		waitForTextIn("header", "Riley Recruiter"),
+		waitForText("New interview"),
 		// an empty title is refused next to the field
 		click("Create interview"),
 		waitForText("Enter your title."),
@@ -97,7 +116,7 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 		t.Fatalf("setting up and inviting: %v (page: %s)", err, textOf(team, t, "main"))
 	}
 
-	invitation := box.Await(t, 1, 20*time.Second)[0]
+	invitation := box.Await(t, 2, 20*time.Second)[0] // the newest: the team member's welcome came first
 	if invitation.Subject != "Your video interview for Support engineer" || invitation.Recipients()[0] != "ada@example.com" {
 		t.Fatalf("invitation %q to %v", invitation.Subject, invitation.Recipients())
 	}
@@ -186,10 +205,10 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 		t.Fatalf("reviewing: %v (page: %s)", err, textOf(team, t, "main"))
 	}
 
-	emails := box.Await(t, 4, 20*time.Second) // invitation, confirmation, team notice, feedback
+	emails := box.Await(t, 5, 20*time.Second) // welcome, invitation, confirmation, team notice, feedback
 	var notice, feedback bool
 	for _, e := range emails {
-		if e.Subject == "Ada Lovelace completed the interview for Support engineer" && strings.Join(e.Recipients(), ",") == "morgan@example.com" {
+		if e.Subject == "Ada Lovelace completed the interview for Support engineer" && strings.Join(e.Recipients(), ",") == "riley@example.com" {
 			notice = true
 		}
 		if e.Subject == "Your video interview for Support engineer: next steps" && strings.Join(e.Recipients(), ",") == "ada@example.com" {
@@ -373,6 +392,10 @@ func TestTeamLibraryDuplicateAndLogo(t *testing.T) {
 		waitForText("Question 1"),
 		click("Save question 1 to the library"),
 		waitForTextIn(`[role="status"]`, "Saved to the library."),
+		// a file that is not a video is refused as the welcome video
+		chromedp.SetUploadFiles(chromedp.CSS(`input[id^="welcome_video-"][type=file]`), []string{notImage}),
+		click("Upload"),
+		waitForTextIn(`[role="alert"]`, "This file is not a video."),
 		chromedp.SetUploadFiles(chromedp.CSS("#d-logo"), []string{notImage}),
 		click("Upload logo"),
 		waitForTextIn(`[role="alert"]`, "This file is not an image."),
