@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/takeone/takeone/internal/mediacheck"
+	"github.com/takeone/takeone/internal/testtool"
 )
 
 // The candidate's interview in real headless Chromium with a fake camera and microphone playing a known clip (a
@@ -46,9 +47,8 @@ type interviewSetup struct {
 func testMedia(t testing.TB, seconds int) string {
 	t.Helper()
 	dir := t.TempDir()
-	out, err := exec.Command(filepath.Join("..", "..", "shared", "tools", "testmedia"), dir, fmt.Sprint(seconds), "640x480", "30").CombinedOutput()
-	if err != nil {
-		t.Fatalf("testmedia (needs ffmpeg: make deps): %v %s", err, out)
+	if err := testtool.Media(dir, seconds, "640x480"); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

@@ -100,10 +100,7 @@ func TestTakeSurvivesAServerCrash(t *testing.T) {
 	}
 	candidate := &rest{t: t, base: s.URL}
 	candidate.call("POST", "/api/takeone/session/"+token+"/questions/"+question+"/takes", nil, &take)
-	media := t.TempDir()
-	if out, err := exec.Command(filepath.Join("..", "..", "shared", "tools", "testmedia"), media, "10", "640x480", "30").CombinedOutput(); err != nil {
-		t.Fatalf("testmedia: %v %s", err, out)
-	}
+	media := testMedia(t, 10)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	pub, err := whipclient.Publish(ctx, take.WHIPURL, take.WHIPToken, whipclient.Options{LoopbackOnly: true})

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -25,19 +24,13 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "takeone-e2e-*")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "takeone")
-	build := exec.Command("go", "build", "-o", binary, "github.com/takeone/takeone")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: cannot build takeone:", err)
-		os.Exit(1)
+	var remove func()
+	var err error
+	if binary, remove, err = testtool.BuildTakeone(); err != nil {
+		panic(err) // fails every test of the package, loudly
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 

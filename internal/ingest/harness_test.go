@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/takeone/takeone/internal/rtc"
 	"github.com/takeone/takeone/internal/setup"
 	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/testtool"
 	"github.com/takeone/takeone/internal/whipclient"
 )
 
@@ -35,9 +35,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	out, err := exec.Command(filepath.Join("..", "..", "..", "shared", "tools", "testmedia"), media, "10", "640x480", "30").CombinedOutput()
-	if err != nil {
-		panic("testmedia (needs ffmpeg: make deps): " + err.Error() + "\n" + string(out))
+	if err := testtool.Media(media, 10, "640x480"); err != nil {
+		panic(err)
 	}
 	clip = whipclient.Media{IVF: filepath.Join(media, "clip.ivf"), Ogg: filepath.Join(media, "clip.ogg")}
 	code := m.Run()

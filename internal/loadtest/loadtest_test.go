@@ -5,33 +5,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/takeone/takeone/internal/testtool"
 )
 
 // binary is the takeone executable built once for the tests: the children of a run are started from it.
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "takeone-loadtest-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "takeone")
-	build := exec.Command("go", "build", "-o", binary, "github.com/takeone/takeone")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "loadtest: cannot build takeone:", err)
-		os.Exit(1)
+	var remove func()
+	var err error
+	if binary, remove, err = testtool.BuildTakeone(); err != nil {
+		panic(err) // fails every test of the package, loudly
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 

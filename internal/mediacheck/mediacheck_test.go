@@ -6,17 +6,16 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/takeone/takeone/internal/testtool"
 )
 
-// testmedia is the shared generator of fake camera and microphone files (needs ffmpeg).
-var testmedia = filepath.Join("..", "..", "..", "shared", "tools", "testmedia")
-
-// makeClip runs testmedia into a temporary directory and returns it.
+// makeClip writes the shared test clips into a temporary directory and returns it.
 func makeClip(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command(testmedia, dir, "10", "320x240", "30").CombinedOutput(); err != nil {
-		t.Fatalf("testmedia: %v: %s", err, out)
+	if err := testtool.Media(dir, 10, "320x240"); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
 	"github.com/takeone/takeone/internal/mediacheck"
+	"github.com/takeone/takeone/internal/testtool"
 )
 
 // Clips made once by testmedia: a flash on the first frame of every second and a beep at the same instant.
@@ -41,11 +41,13 @@ func TestMain(m *testing.M) {
 		if dir, err = os.MkdirTemp("", "recorder-media-*"); err != nil {
 			panic(err)
 		}
-		tool := filepath.Join("..", "..", "..", "shared", "tools", "testmedia")
-		for _, c := range [][]string{{"main", "10", "640x480"}, {"small", "3", "320x240"}} {
-			out, err := exec.Command(tool, filepath.Join(dir, c[0]), c[1], c[2], "30").CombinedOutput()
-			if err != nil {
-				panic("testmedia (needs ffmpeg): " + err.Error() + "\n" + string(out))
+		for _, c := range []struct {
+			name    string
+			seconds int
+			size    string
+		}{{"main", 10, "640x480"}, {"small", 3, "320x240"}} {
+			if err := testtool.Media(filepath.Join(dir, c.name), c.seconds, c.size); err != nil {
+				panic(err)
 			}
 		}
 		os.Setenv(mediaEnv, dir)

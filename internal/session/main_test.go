@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/testtool"
 	"github.com/takeone/takeone/internal/whipclient"
 )
 
@@ -50,13 +51,12 @@ func run(m *testing.M) int {
 		panic(err)
 	}
 	defer os.RemoveAll(media)
-	out, err := exec.Command(filepath.Join("..", "..", "..", "shared", "tools", "testmedia"), media, "4", "640x480", "30").CombinedOutput()
-	if err != nil {
-		panic("testmedia (needs ffmpeg: make deps): " + err.Error() + "\n" + string(out))
+	if err := testtool.Media(media, 4, "640x480"); err != nil {
+		panic(err)
 	}
 	clip = whipclient.Media{IVF: filepath.Join(media, "clip.ivf"), Ogg: filepath.Join(media, "clip.ogg")}
 	clipWebM = filepath.Join(media, "clip.webm")
-	out, err = exec.Command("ffmpeg", "-v", "error", "-y", "-i", clip.IVF, "-i", clip.Ogg, "-t", "1", "-c", "copy", clipWebM).CombinedOutput()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-i", clip.IVF, "-i", clip.Ogg, "-t", "1", "-c", "copy", clipWebM).CombinedOutput()
 	if err != nil {
 		panic("ffmpeg: " + err.Error() + "\n" + string(out))
 	}

@@ -1,0 +1,38 @@
+package testtool
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+)
+
+// Media writes the shared test clips into dir with ../shared/tools/testmedia: camera.y4m and mic.wav for
+// Chromium's fake devices, clip.ivf (VP8) and clip.ogg (Opus) for Go WHIP clients, with a white flash and a beep
+// together every second. size is like "640x480"; 30 fps. It needs ffmpeg (`make deps` installs it).
+func Media(dir string, seconds int, size string) error {
+	_, self, _, _ := runtime.Caller(0) // .../internal/testtool/media.go, in the repository
+	tool := filepath.Join(filepath.Dir(self), "..", "..", "..", "shared", "tools", "testmedia")
+	out, err := exec.Command(tool, dir, fmt.Sprint(seconds), size, "30").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("testmedia (needs ffmpeg: make deps): %w\n%s", err, out)
+	}
+	return nil
+}
+
+// BuildTakeone builds the takeone binary into a fresh temp dir, for tests that run it as a process. remove deletes
+// the dir.
+func BuildTakeone() (binary string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "takeone-bin-*")
+	if err != nil {
+		return "", nil, err
+	}
+	binary = filepath.Join(dir, "takeone")
+	build := exec.Command("go", "build", "-o", binary, "github.com/takeone/takeone")
+	if out, err := build.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("cannot build takeone: %w\n%s", err, out)
+	}
+	return binary, func() { os.RemoveAll(dir) }, nil
+}
