@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -128,20 +127,7 @@ func (it *interviewSetup) probe(t testing.TB, a answer) mediacheck.Info {
 	}
 	var fileToken record
 	it.api.call("POST", "/api/files/token", nil, &fileToken)
-	res, err := http.Get(it.s.URL + "/api/files/answers/" + a.ID + "/" + a.Video + "?token=" + fileToken.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	path := filepath.Join(t.TempDir(), a.Video)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(f, res.Body); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	path, res := download(t, it.s.URL+"/api/files/answers/"+a.ID+"/"+a.Video+"?token="+fileToken.Token)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("download of %s: %s", a.Video, res.Status)
 	}

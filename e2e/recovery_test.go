@@ -64,6 +64,25 @@ type record struct {
 	URL        string `json:"url"`
 }
 
+// download saves what url answers into a temporary file and returns its path and the response (body read).
+func download(t testing.TB, url string) (string, *http.Response) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	f, err := os.CreateTemp(t.TempDir(), "download-*.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, res.Body); err != nil {
+		t.Fatal(err)
+	}
+	return f.Name(), res
+}
+
 // makeCandidate creates, as an operator, a recruiter, an open interview with one question, and a candidate; it
 // returns the candidate's link token and the question's id.
 func makeCandidate(t testing.TB, api *rest) (token, question string) {
@@ -133,20 +152,7 @@ func TestTakeSurvivesAServerCrash(t *testing.T) {
 	}
 	var fileToken record
 	api.call("POST", "/api/files/token", nil, &fileToken)
-	res, err := http.Get(s.URL + fileURL + "?token=" + fileToken.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	path := filepath.Join(t.TempDir(), "answer.webm")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(f, res.Body); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	path, res := download(t, s.URL+fileURL+"?token="+fileToken.Token)
 	if res.StatusCode != 200 {
 		t.Fatalf("download with a file token: %d", res.StatusCode)
 	}

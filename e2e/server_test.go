@@ -23,16 +23,7 @@ import (
 // binary is the takeone executable built once for all tests of this package.
 var binary string
 
-func TestMain(m *testing.M) {
-	var remove func()
-	var err error
-	if binary, remove, err = testtool.BuildTakeone(); err != nil {
-		panic(err) // fails every test of the package, loudly
-	}
-	code := m.Run()
-	remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtool.MainWithTakeone(m, &binary) }
 
 // output collects what a process prints, safe to read while it runs.
 type output struct {

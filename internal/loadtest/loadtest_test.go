@@ -16,16 +16,7 @@ import (
 // binary is the takeone executable built once for the tests: the children of a run are started from it.
 var binary string
 
-func TestMain(m *testing.M) {
-	var remove func()
-	var err error
-	if binary, remove, err = testtool.BuildTakeone(); err != nil {
-		panic(err) // fails every test of the package, loudly
-	}
-	code := m.Run()
-	remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtool.MainWithTakeone(m, &binary) }
 
 // A small real run of both modes: a real server and a real bare receiver, two takes of three seconds each.
 func TestRunMeasuresBothModes(t *testing.T) {

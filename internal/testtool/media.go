@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"testing"
 )
 
 // Media writes the shared test clips into dir with ../shared/tools/testmedia: camera.y4m and mic.wav for
@@ -35,4 +36,17 @@ func BuildTakeone() (binary string, remove func(), err error) {
 		return "", nil, fmt.Errorf("cannot build takeone: %w\n%s", err, out)
 	}
 	return binary, func() { os.RemoveAll(dir) }, nil
+}
+
+// MainWithTakeone is the TestMain of packages that run the takeone binary: it builds it into *binary, runs the
+// tests and removes it. A failed build fails every test of the package.
+func MainWithTakeone(m *testing.M, binary *string) {
+	bin, remove, err := BuildTakeone()
+	if err != nil {
+		panic(err)
+	}
+	*binary = bin
+	code := m.Run()
+	remove()
+	os.Exit(code)
 }
