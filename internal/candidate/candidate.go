@@ -17,6 +17,9 @@ const TokenLength = 43
 // ErrUnknown is returned for a token that belongs to no candidate.
 var ErrUnknown = errors.New("this interview link is not valid")
 
+// UnknownMessage is what a candidate is told about a link that opens nothing.
+const UnknownMessage = "This interview link is not valid. Check that you opened the whole link from your invitation."
+
 // ByToken finds the candidate whose link carries token.
 func ByToken(app core.App, token string) (*core.Record, error) {
 	if len(token) != TokenLength {

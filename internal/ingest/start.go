@@ -108,7 +108,7 @@ func (in *Ingest) startPractice(e *core.RequestEvent) error {
 func admit(e *core.RequestEvent) (*core.Record, error) {
 	cand, err := candidate.ByToken(e.App, e.Request.PathValue("token"))
 	if err != nil {
-		return nil, e.NotFoundError("This interview link is not valid. Check that you opened the whole link from your invitation.", nil)
+		return nil, e.NotFoundError(candidate.UnknownMessage, nil)
 	}
 	if state := candidate.StateOf(cand, candidate.Interview(e.App, cand), time.Now()); state != candidate.Open {
 		return nil, e.Error(http.StatusGone, state.Message(), nil)

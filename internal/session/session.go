@@ -56,7 +56,7 @@ func (s *Session) Bind(r *router.Router[*core.RequestEvent]) {
 func find(e *core.RequestEvent) (*core.Record, *core.Record, error) {
 	cand, err := candidate.ByToken(e.App, e.Request.PathValue("token"))
 	if err != nil {
-		return nil, nil, e.NotFoundError("This interview link is not valid. Check that you opened the whole link from your invitation.", nil)
+		return nil, nil, e.NotFoundError(candidate.UnknownMessage, nil)
 	}
 	return cand, candidate.Interview(e.App, cand), nil
 }
