@@ -77,11 +77,8 @@ func (s *Session) previewView(e *core.RequestEvent) error {
 		RetentionDays: s.cfg.RetentionDays,
 	}
 	for _, q := range questions {
-		qv := QuestionView{
-			ID: q.Id, Prompt: q.GetString("prompt"), VideoURL: fileURL(q, "video"),
-			AnswerSeconds: s.ingest.TakeSeconds(q.GetInt("answer_seconds"), 0), ThinkSeconds: q.GetInt("think_seconds"),
-			Retakes: q.GetInt("retakes"), TakesLeft: q.GetInt("retakes") + 1, Submitted: done[q.Id], Takes: []TakeView{},
-		}
+		qv := s.questionView(q, 0)
+		qv.Submitted = done[q.Id]
 		if k, ok := s.ingest.KeptTake(owner, q.Id); ok {
 			tv := TakeView{ID: k.ID, Take: 1, Status: k.Status, DurationMS: int(k.Duration / time.Millisecond), Submitted: done[q.Id]}
 			if k.Status != "failed" {

@@ -125,15 +125,7 @@ func (s *Session) build(app core.App, cand, interview *core.Record) (*View, erro
 	}
 	token := cand.GetString("token")
 	for _, q := range questions {
-		qv := QuestionView{
-			ID:            q.Id,
-			Prompt:        q.GetString("prompt"),
-			VideoURL:      fileURL(q, "video"),
-			AnswerSeconds: s.ingest.TakeSeconds(q.GetInt("answer_seconds"), extra),
-			ThinkSeconds:  stretch(q.GetInt("think_seconds"), extra),
-			Retakes:       q.GetInt("retakes"),
-			Takes:         []TakeView{},
-		}
+		qv := s.questionView(q, extra)
 		used := 0
 		for _, a := range answers {
 			if a.GetString("question") != q.Id {
@@ -173,6 +165,20 @@ func interviewView(interview *core.Record) InterviewView {
 		BrandColor:      interview.GetString("brand_color"),
 		LogoURL:         fileURL(interview, "logo"),
 		WelcomeVideoURL: fileURL(interview, "welcome_video"),
+	}
+}
+
+// questionView is a question as a candidate with extra percent more time sees it, before their takes.
+func (s *Session) questionView(q *core.Record, extra int) QuestionView {
+	return QuestionView{
+		ID:            q.Id,
+		Prompt:        q.GetString("prompt"),
+		VideoURL:      fileURL(q, "video"),
+		AnswerSeconds: s.ingest.TakeSeconds(q.GetInt("answer_seconds"), extra),
+		ThinkSeconds:  stretch(q.GetInt("think_seconds"), extra),
+		Retakes:       q.GetInt("retakes"),
+		TakesLeft:     q.GetInt("retakes") + 1,
+		Takes:         []TakeView{},
 	}
 }
 
