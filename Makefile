@@ -42,4 +42,4 @@ ui-check:
 	fi
 
 clean:
-	rm -f takeone
+	rm -rf takeone .cache

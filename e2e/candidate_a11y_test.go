@@ -73,7 +73,7 @@ const lowContrast = `(() => {
 
 // The whole path by keyboard alone, with visible focus, named controls, and what happens announced.
 func TestCandidateByKeyboardAlone(t *testing.T) {
-	media := testMedia(t, 20)
+	media := testMedia(t)
 	it := newInterview(t, nil, questionSpec{"Tell us about yourself.", 10, 0, 0})
 	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
 	// everything the live region says, in order

@@ -16,7 +16,7 @@ import (
 //
 //	go test -run XXX -bench CandidatePageStart -benchtime 10x ./e2e/
 func BenchmarkCandidatePageStart(b *testing.B) {
-	media := testMedia(b, 30)
+	media := testMedia(b)
 	it := newInterview(b, nil, questionSpec{"Why?", 30, 0, 0})
 	ctx := newBrowserWith(b, browserOptions{media: media, lifetime: 10 * time.Minute})
 	// every peer connection of the page, to read its send statistics

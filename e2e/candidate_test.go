@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/takeone/takeone/internal/mediacheck"
+	"github.com/takeone/takeone/internal/testmedia"
 	"github.com/takeone/takeone/internal/testtool"
 )
 
@@ -42,11 +43,12 @@ type interviewSetup struct {
 	link      string
 }
 
-// testMedia makes the fake camera and microphone files once per test.
-func testMedia(t testing.TB, seconds int) string {
+// testMedia is the shared 10 s clip's folder: its camera and microphone files for Chromium, which plays them in a
+// loop (a whole number of seconds, so the flash and the beep keep coming every second), and its VP8 and Opus clip.
+func testMedia(t testing.TB) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := testtool.Media(dir, seconds, "640x480"); err != nil {
+	dir, err := testtool.Media(testmedia.Default)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -185,7 +187,7 @@ func consentAndCheck(resuming bool) chromedp.Action[chromedp.Void] {
 }
 
 func TestCandidateCompletesAnInterviewWithARetake(t *testing.T) {
-	media := testMedia(t, 30)
+	media := testMedia(t)
 	it := newInterview(t, nil,
 		questionSpec{"Tell us about a hard problem you solved.", 10, 2, 1},
 		questionSpec{"Why this role?", 10, 0, 0},
@@ -375,7 +377,7 @@ func TestCandidatePageOnAPhone(t *testing.T) {
 // A tab killed in the middle of an answer (a crash, a dead battery): the partial answer is on the server, playable,
 // and when the candidate comes back it is shown as interrupted, with a free retake.
 func TestBrowserKilledMidAnswerKeepsThePartialTake(t *testing.T) {
-	media := testMedia(t, 20)
+	media := testMedia(t)
 	it := newInterview(t, nil, questionSpec{"Tell us about yourself.", 30, 0, 0})
 	crashing := newBrowserWith(t, browserOptions{media: media})
 	err := chromedp.Do(crashing,
@@ -417,7 +419,7 @@ func TestBrowserKilledMidAnswerKeepsThePartialTake(t *testing.T) {
 
 // A reload in the middle of an answer: what was recorded is kept as interrupted and the page resumes at that question.
 func TestReloadMidAnswerResumes(t *testing.T) {
-	media := testMedia(t, 20)
+	media := testMedia(t)
 	it := newInterview(t, nil, questionSpec{"First question", 30, 0, 1}, questionSpec{"Second question", 30, 0, 0})
 	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
 	err := chromedp.Do(ctx,
@@ -473,7 +475,7 @@ func relayed(addr string) string {
 // The network drops for a few seconds in the middle of an answer: the page says so and reconnects by itself, the
 // recording goes on in the same take, and the time lost is not charged to the candidate.
 func TestConnectionCutMidAnswer(t *testing.T) {
-	media := testMedia(t, 40)
+	media := testMedia(t)
 	// no ICE-TCP: every media packet passes the relay
 	it, addr := newRelayedInterview(t, "tcp: false", questionSpec{"Tell us about yourself.", 15, 0, 0})
 	relay := newUDPRelay(t, relayed(addr), addr)
@@ -520,7 +522,7 @@ func TestConnectionCutMidAnswer(t *testing.T) {
 // On a network that blocks UDP the connection test says the answer goes another way, and recording works over
 // ICE-TCP on the web port. The server announces a relay's address; the relay passes TCP and drops all UDP.
 func TestCandidateOnANetworkWithoutUDP(t *testing.T) {
-	media := testMedia(t, 20)
+	media := testMedia(t)
 	it, addr := newRelayedInterview(t, "tcp: true", questionSpec{"Tell us about yourself.", 10, 0, 0})
 	newUDPRelay(t, relayed(addr), addr).cut.Store(true)
 	newTCPRelay(t, relayed(addr), addr)

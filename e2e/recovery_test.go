@@ -119,7 +119,7 @@ func TestTakeSurvivesAServerCrash(t *testing.T) {
 	}
 	candidate := &rest{t: t, base: s.URL}
 	candidate.call("POST", "/api/takeone/session/"+token+"/questions/"+question+"/takes", nil, &take)
-	media := testMedia(t, 10)
+	media := testMedia(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	pub, err := whipclient.Publish(ctx, take.WHIPURL, take.WHIPToken, whipclient.Options{LoopbackOnly: true})
@@ -127,7 +127,7 @@ func TestTakeSurvivesAServerCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pub.Abort()
-	if err := pub.Stream(ctx, whipclient.Media{IVF: filepath.Join(media, "clip.ivf"), Ogg: filepath.Join(media, "clip.ogg")}, 5*time.Second); err != nil {
+	if err := pub.Stream(ctx, whipclient.ClipIn(media), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.cmd.Process.Kill(); err != nil {

@@ -39,7 +39,7 @@ func linkNamed(text string) chromedp.JSPath {
 // feedback email and exports.
 func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 	box := testtool.StartMailbox(t)
-	media := testMedia(t, 30)
+	media := testMedia(t)
 	s := startServer(t, []string{
 		"TAKEONE_SMTP_HOST=127.0.0.1", fmt.Sprintf("TAKEONE_SMTP_PORT=%d", box.SMTPPort),
 		"TAKEONE_SMTP_SENDER=Hiring Team <jobs@example.com>",
@@ -502,7 +502,7 @@ func TestSignInWithAnEmailedCodeAndMFA(t *testing.T) {
 
 // "Preview as candidate" walks the real candidate page, recording included, and stores nothing.
 func TestPreviewAsCandidateStoresNothing(t *testing.T) {
-	media := testMedia(t, 20)
+	media := testMedia(t)
 	s := startServer(t, nil, "serve", "--http", freeAddr(t))
 	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
 	err := chromedp.Do(ctx,

@@ -90,7 +90,7 @@ removed (unless --keep). Exits non-zero when a take failed.`,
 	f := c.Flags()
 	f.IntVar(&sessions, "sessions", 10, fmt.Sprintf("takes at once (1 to %d)", loadtest.MaxSessions))
 	f.IntVar(&seconds, "seconds", 20, "length of each take in seconds")
-	f.StringVar(&clipDir, "clip", "", "dir with clip.ivf and clip.ogg (testmedia DIR SECONDS 640x480 30); empty: made with ffmpeg")
+	f.StringVar(&clipDir, "clip", "", "dir with clip.ivf and clip.ogg (go run ./scripts/testmedia DIR SECONDS 640x480 30); empty: made with ffmpeg")
 	f.StringVar(&mode, "mode", "both", "recorder, baseline or both")
 	f.BoolVar(&asJSON, "json", false, "print the numbers as JSON")
 	f.BoolVar(&keep, "keep", false, "keep the temp dirs (the server's data dir, database and logs) and say where")

@@ -17,6 +17,7 @@ import (
 	"github.com/takeone/takeone/internal/rtc"
 	"github.com/takeone/takeone/internal/setup"
 	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/testmedia"
 	"github.com/takeone/takeone/internal/testtool"
 	"github.com/takeone/takeone/internal/whipclient"
 )
@@ -31,17 +32,9 @@ func TestMain(m *testing.M) {
 	if tpl, err = testapp.NewTemplate(); err != nil {
 		panic(err)
 	}
-	media, err := os.MkdirTemp("", "takeone-media-*")
-	if err != nil {
-		panic(err)
-	}
-	if err := testtool.Media(media, 10, "640x480"); err != nil {
-		panic(err)
-	}
-	clip = whipclient.Media{IVF: filepath.Join(media, "clip.ivf"), Ogg: filepath.Join(media, "clip.ogg")}
+	clip = whipclient.ClipIn(testtool.MustMedia(testmedia.Default))
 	code := m.Run()
 	os.RemoveAll(tpl.Dir)
-	os.RemoveAll(media)
 	os.Exit(code)
 }
 

@@ -26,10 +26,9 @@ const sampleRate = 48000
 //
 // Precision: flash times are the frames' container timestamps (1 ms in WebM), not frame indices, so a dropped
 // frame removes a pair instead of shifting it by a frame (33 ms at 30 fps); onsets are found to the sample, and
-// Opus moves an onset by a few ms. The pattern itself is not exact: ffmpeg switches testmedia's beep on per
-// 1024-sample audio frame, so each beep starts 0 to 21 ms after its flash (a median of about 7 ms over 10 s).
-// A file that keeps the source's timing therefore measures about +5 to +10 ms; compare offsets against that,
-// not against 0, when a few ms matter.
+// Opus moves an onset by a few ms. The pattern itself is exact (each beep starts on its flash's sample), but
+// ffmpeg's own mux of the clip's Opus and VP8 measures about -7 ms (the sound's decoding starts with the encoder's
+// look-ahead); compare offsets against such a reference, not against 0, when a few ms matter.
 func AVOffset(path string) (time.Duration, error) {
 	if _, err := os.Stat(path); err != nil {
 		return 0, fmt.Errorf("mediacheck: %w", err)

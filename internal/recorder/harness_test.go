@@ -20,49 +20,25 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
 
 	"github.com/takeone/takeone/internal/mediacheck"
+	"github.com/takeone/takeone/internal/testmedia"
 	"github.com/takeone/takeone/internal/testtool"
 )
 
-// Clips made once by testmedia: a flash on the first frame of every second and a beep at the same instant.
+// Clips of package testmedia: a flash on the first frame of every second and a beep at the same instant.
 var (
-	mediaDir string
-	mainClip *clip  // 10 s, 640x480, 30 fps
+	mainDir  string // 10 s, 640x480, 30 fps
+	mainClip *clip
 	smallDir string // 3 s, 320x240, 30 fps: a second size for the resolution change
 )
 
-// mediaEnv lets a child test process (see TestDiskFull) reuse the parent's clips.
-const mediaEnv = "RECORDER_TEST_MEDIA"
-
 func TestMain(m *testing.M) {
-	dir := os.Getenv(mediaEnv)
-	owned := dir == ""
-	if owned {
-		var err error
-		if dir, err = os.MkdirTemp("", "recorder-media-*"); err != nil {
-			panic(err)
-		}
-		for _, c := range []struct {
-			name    string
-			seconds int
-			size    string
-		}{{"main", 10, "640x480"}, {"small", 3, "320x240"}} {
-			if err := testtool.Media(filepath.Join(dir, c.name), c.seconds, c.size); err != nil {
-				panic(err)
-			}
-		}
-		os.Setenv(mediaEnv, dir)
-	}
-	mediaDir = dir
+	mainDir = testtool.MustMedia(testmedia.Default)
+	smallDir = testtool.MustMedia(testmedia.Spec{Seconds: 3, Width: 320, Height: 240, FPS: 30})
 	var err error
-	if mainClip, err = loadClip(filepath.Join(dir, "main")); err != nil {
+	if mainClip, err = loadClip(mainDir); err != nil {
 		panic(err)
 	}
-	smallDir = filepath.Join(dir, "small")
-	code := m.Run()
-	if owned {
-		os.RemoveAll(dir)
-	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // clip is testmedia's clip.ivf and clip.ogg in memory.

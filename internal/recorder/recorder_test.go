@@ -3,15 +3,14 @@ package recorder
 import (
 	"errors"
 	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 
 	"github.com/takeone/takeone/internal/mediacheck"
+	"github.com/takeone/takeone/internal/testmedia"
+	"github.com/takeone/takeone/internal/testtool"
 )
 
 // A take sent the way a browser sends it becomes a file that plays whole, seeks, and keeps sound and picture
@@ -200,14 +199,8 @@ func TestResolutionChange(t *testing.T) {
 // that clusters, the file's seek points, stay short; requests are never closer than 500 ms.
 func TestPeriodicKeyframeRequests(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", filepath.Join(mediaDir, "main", "camera.y4m"),
-		"-t", "5", "-c:v", "libvpx", "-b:v", "1000k", "-deadline", "realtime", "-cpu-used", "8", "-g", "1000",
-		filepath.Join(dir, "clip.ivf")).CombinedOutput()
+	dir, err := testtool.Media(testmedia.Spec{Seconds: 5, Width: 640, Height: 480, FPS: 30, KeyframeInterval: 1000})
 	if err != nil {
-		t.Fatalf("ffmpeg: %v: %s", err, out)
-	}
-	if err := os.Link(filepath.Join(mediaDir, "main", "clip.ogg"), filepath.Join(dir, "clip.ogg")); err != nil {
 		t.Fatal(err)
 	}
 	c, err := loadClip(dir)

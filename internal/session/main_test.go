@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/internal/testmedia"
 	"github.com/takeone/takeone/internal/testtool"
 	"github.com/takeone/takeone/internal/whipclient"
 )
@@ -46,16 +47,14 @@ func run(m *testing.M) int {
 	}
 	app.Cleanup()
 
-	media, err := os.MkdirTemp("", "takeone-media-*")
+	media := testtool.MustMedia(testmedia.Spec{Seconds: 4, Width: 640, Height: 480, FPS: 30})
+	clip = whipclient.ClipIn(media)
+	webm, err := os.MkdirTemp("", "takeone-webm-*")
 	if err != nil {
 		panic(err)
 	}
-	defer os.RemoveAll(media)
-	if err := testtool.Media(media, 4, "640x480"); err != nil {
-		panic(err)
-	}
-	clip = whipclient.Media{IVF: filepath.Join(media, "clip.ivf"), Ogg: filepath.Join(media, "clip.ogg")}
-	clipWebM = filepath.Join(media, "clip.webm")
+	defer os.RemoveAll(webm)
+	clipWebM = filepath.Join(webm, "clip.webm")
 	out, err := exec.Command("ffmpeg", "-v", "error", "-y", "-i", clip.IVF, "-i", clip.Ogg, "-t", "1", "-c", "copy", clipWebM).CombinedOutput()
 	if err != nil {
 		panic("ffmpeg: " + err.Error() + "\n" + string(out))

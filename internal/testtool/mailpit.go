@@ -24,12 +24,12 @@ type Mailbox struct {
 	API      string // base URL of its HTTP API
 }
 
-// StartMailbox builds mailpit, starts it on free loopback ports and stops it when the test ends. extra are more of
+// StartMailbox starts mailpit (built once, see Install) on free loopback ports and stops it when the test ends. extra are more of
 // mailpit's flags, e.g. --smtp-allowed-recipients to refuse some addresses.
 func StartMailbox(t testing.TB, extra ...string) *Mailbox {
 	t.Helper()
 	exe := Install(t, mailpit, 5*time.Minute)
-	dir := filepath.Dir(exe)
+	dir := t.TempDir() // its database, this test's alone
 	addrs := Serve(t, exe, dir, 2, func(a []string) []string {
 		return append([]string{"--smtp", a[0], "--listen", a[1], "--database", filepath.Join(dir, "mailpit.db"),
 			"--disable-version-check", "--smtp-disable-rdns", "--quiet"}, extra...)

@@ -1,52 +1,73 @@
 package testtool
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"testing"
+	"sort"
+
+	"github.com/takeone/takeone/internal/testmedia"
 )
 
-// Media writes the shared test clips into dir with ../shared/tools/testmedia: camera.y4m and mic.wav for
-// Chromium's fake devices, clip.ivf (VP8) and clip.ogg (Opus) for Go WHIP clients, with a white flash and a beep
-// together every second. size is like "640x480"; 30 fps. It needs ffmpeg (`make deps` installs it).
-func Media(dir string, seconds int, size string) error {
-	_, self, _, _ := runtime.Caller(0) // .../internal/testtool/media.go, in the repository
-	tool := filepath.Join(filepath.Dir(self), "..", "..", "..", "shared", "tools", "testmedia")
-	out, err := exec.Command(tool, dir, fmt.Sprint(seconds), size, "30").CombinedOutput()
+// Media returns a folder with the test clips of spec (see package testmedia): camera.y4m and mic.wav for
+// Chromium's fake devices, clip.ivf (VP8) and clip.ogg (Opus) for Go WHIP clients. They are made once, on first
+// use, into the repository's cache and shared by every test package and run; the folder is keyed by the code
+// that makes them, so a change to the pattern makes them anew. Treat the files as read-only. Needs ffmpeg
+// (`make deps` installs it).
+func Media(spec testmedia.Spec) (string, error) {
+	version, err := mediaVersion()
 	if err != nil {
-		return fmt.Errorf("testmedia (needs ffmpeg: make deps): %w\n%s", err, out)
+		return "", err
 	}
-	return nil
+	root := CacheDir("media")
+	dir, err := cached(filepath.Join(root, version, spec.String()), func(tmp string) error {
+		return testmedia.Make(context.Background(), tmp, spec)
+	})
+	if err != nil {
+		return "", fmt.Errorf("make the test clips %s (needs ffmpeg: make deps): %w", spec, err)
+	}
+	removeOtherVersions(root, version)
+	return dir, nil
 }
 
-// BuildTakeone builds the takeone binary into a fresh temp dir, for tests that run it as a process. remove deletes
-// the dir.
-func BuildTakeone() (binary string, remove func(), err error) {
-	dir, err := os.MkdirTemp("", "takeone-bin-*")
-	if err != nil {
-		return "", nil, err
+// mediaVersion is a digest of package testmedia's source: clips made by other code are not these clips.
+func mediaVersion() (string, error) {
+	files, err := filepath.Glob(filepath.Join(repoRoot(), "internal", "testmedia", "*.go"))
+	if err != nil || len(files) == 0 {
+		return "", fmt.Errorf("find package testmedia's source: %v", err)
 	}
-	binary = filepath.Join(dir, "takeone")
-	build := exec.Command("go", "build", "-o", binary, "github.com/takeone/takeone")
-	if out, err := build.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("cannot build takeone: %w\n%s", err, out)
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
 	}
-	return binary, func() { os.RemoveAll(dir) }, nil
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
-// MainWithTakeone is the TestMain of packages that run the takeone binary: it builds it into *binary, runs the
-// tests and removes it. A failed build fails every test of the package.
-func MainWithTakeone(m *testing.M, binary *string) {
-	bin, remove, err := BuildTakeone()
+// removeOtherVersions deletes clips that older code made (they are large: a 10 s camera file is 138 MB). A run of
+// other code that is still using them at this moment keeps its open files.
+func removeOtherVersions(root, keep string) {
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != keep {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
+}
+
+// MustMedia is Media for a TestMain: a clip that cannot be made fails the package loudly.
+func MustMedia(spec testmedia.Spec) string {
+	dir, err := Media(spec)
 	if err != nil {
 		panic(err)
 	}
-	*binary = bin
-	code := m.Run()
-	remove()
-	os.Exit(code)
+	return dir
 }

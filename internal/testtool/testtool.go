@@ -1,11 +1,13 @@
-// Package testtool builds real servers that tests talk to (an S3 gateway, an SMTP server) from the Go module
-// proxy, and runs them on loopback for the length of one test.
+// Package testtool holds what tests share: real servers they talk to (an S3 gateway, an SMTP server), built from
+// the Go module proxy once into the repository's cache and run on loopback for the length of one test; the test
+// clips; the takeone binary for tests that run it as a process.
 package testtool
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -17,21 +19,26 @@ import (
 	"time"
 )
 
-// Install builds module ("path@version") with `go install` into a fresh temp dir and returns the executable. Go's
-// build cache keeps the build after the first run.
+// Install returns the executable of module ("path@version"), built with `go install` once into the repository's
+// cache (see CacheDir) and shared by every test package and run that asks for the same version.
 func Install(t testing.TB, module string, timeout time.Duration) string {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "install", module)
-	build.Env = append(os.Environ(), "GOBIN="+dir, "GOFLAGS=")
-	began := time.Now()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go install %s: %v\n%s", module, err, out)
-	}
 	name, _, _ := strings.Cut(path.Base(module), "@")
-	t.Logf("%s built in %s", name, time.Since(began).Round(time.Millisecond))
+	dir, err := cached(CacheDir("bin", strings.ReplaceAll(module, "/", "_")), func(tmp string) error {
+		ctx, cancel := context.WithTimeout(t.Context(), timeout)
+		defer cancel()
+		build := exec.CommandContext(ctx, "go", "install", module)
+		build.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=")
+		began := time.Now()
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go install %s: %w\n%s", module, err, out)
+		}
+		t.Logf("%s built in %s", name, time.Since(began).Round(time.Millisecond))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return filepath.Join(dir, name)
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -301,6 +302,11 @@ func (s *Session) PeerConnection() *webrtc.PeerConnection { return s.pc }
 type Media struct {
 	IVF string
 	Ogg string
+}
+
+// ClipIn names the clip.ivf and clip.ogg in dir, as package testmedia writes them.
+func ClipIn(dir string) Media {
+	return Media{IVF: filepath.Join(dir, "clip.ivf"), Ogg: filepath.Join(dir, "clip.ogg")}
 }
 
 // Stream sends the clip in real time for at most d (or until the clip ends), video and audio together.
