@@ -15,10 +15,10 @@ func keepAnAdmin(e *core.RecordRequestEvent) error {
 	if e.HasSuperuserAuth() {
 		return e.Next()
 	}
-	wasAdmin := e.Record.Original().GetString("role") == "admin"
-	leaving := e.Request.Method == "DELETE" || e.Record.GetString("role") != "admin"
+	wasAdmin := pb_migrations.Role(e.Record.Original().GetString("role")) == pb_migrations.RoleAdmin
+	leaving := e.Request.Method == "DELETE" || pb_migrations.Role(e.Record.GetString("role")) != pb_migrations.RoleAdmin
 	if wasAdmin && leaving {
-		others, err := e.App.CountRecords(pb_migrations.Users, dbx.HashExp{"role": "admin"}, dbx.Not(dbx.HashExp{"id": e.Record.Id}))
+		others, err := e.App.CountRecords(pb_migrations.Users, dbx.HashExp{"role": pb_migrations.RoleAdmin}, dbx.Not(dbx.HashExp{"id": e.Record.Id}))
 		if err != nil {
 			return err
 		}

@@ -27,10 +27,10 @@ func candidateDefaults(e *core.RecordEvent) error {
 		e.Record.Set("token", NewCandidateToken())
 	}
 	if e.Record.GetString("status") == "" {
-		e.Record.Set("status", "invited")
+		e.Record.Set("status", pb_migrations.CandidateInvited)
 	}
 	if e.Record.GetString("stage") == "" {
-		e.Record.Set("stage", "new")
+		e.Record.Set("stage", pb_migrations.StageNew)
 	}
 	if e.Record.GetDateTime("deadline").IsZero() {
 		interview, err := e.App.FindRecordById(pb_migrations.Interviews, e.Record.GetString("interview"))
@@ -45,7 +45,7 @@ func candidateDefaults(e *core.RecordEvent) error {
 
 func interviewDefaults(e *core.RecordEvent) error {
 	if e.Record.GetString("status") == "" {
-		e.Record.Set("status", "draft")
+		e.Record.Set("status", pb_migrations.InterviewDraft)
 	}
 	return e.Next()
 }

@@ -1,4 +1,5 @@
-// Package pb_migrations creates Takeone's collections, fields, indexes and API rules.
+// Package pb_migrations creates Takeone's collections, fields, indexes and API rules, and names the collections
+// and the values of their select fields (values.go) for the rest of the Go code.
 //
 // The rules are the server's whole access policy: an admin sees everything; recruiters and reviewers see the
 // interviews whose team holds them (or that they own) and what hangs below; only admins and recruiters change
@@ -35,9 +36,9 @@ const MinPasswordLength = 10
 // Rule building blocks. Each names who it lets through.
 const (
 	signedIn    = `@request.auth.collectionName = "users"`
-	admin       = `@request.auth.role = "admin"`
-	recruiter   = `@request.auth.role = "recruiter"`
-	manageRoles = `(@request.auth.role = "admin" || @request.auth.role = "recruiter")`
+	admin       = `@request.auth.role = "` + string(RoleAdmin) + `"`
+	recruiter   = `@request.auth.role = "` + string(RoleRecruiter) + `"`
+	manageRoles = `(` + admin + ` || ` + recruiter + `)`
 )
 
 // onTeam lets through a signed-in member of the team of the interview reached by path: "" for an interview
@@ -75,7 +76,7 @@ func up(app core.App) error {
 	interviews.Fields.Add(
 		&core.TextField{Name: "title", Required: true, Max: 200},
 		&core.TextField{Name: "description", Max: 5000},
-		&core.SelectField{Name: "status", Required: true, MaxSelect: 1, Values: []string{"draft", "open", "closed"}},
+		&core.SelectField{Name: "status", Required: true, MaxSelect: 1, Values: selectValues(InterviewStatuses)},
 		&core.TextField{Name: "welcome_text", Max: 5000},
 		&core.FileField{Name: "welcome_video", MaxSelect: 1, MaxSize: MaxVideoBytes, MimeTypes: videoTypes},
 		&core.TextField{Name: "closing_text", Max: 5000},
@@ -146,8 +147,8 @@ func up(app core.App) error {
 		&core.RelationField{Name: "interview", CollectionId: interviews.Id, MaxSelect: 1, Required: true, CascadeDelete: true},
 		&core.TextField{Name: "name", Required: true, Max: 200},
 		&core.EmailField{Name: "email", Required: true},
-		&core.SelectField{Name: "status", Required: true, MaxSelect: 1, Values: []string{"invited", "started", "completed", "expired", "withdrawn"}},
-		&core.SelectField{Name: "stage", Required: true, MaxSelect: 1, Values: []string{"new", "shortlisted", "rejected", "hired"}},
+		&core.SelectField{Name: "status", Required: true, MaxSelect: 1, Values: selectValues(CandidateStatuses)},
+		&core.SelectField{Name: "stage", Required: true, MaxSelect: 1, Values: selectValues(Stages)},
 		&core.DateField{Name: "deadline"},
 		&core.NumberField{Name: "extra_time_percent", OnlyInt: true, Min: minimum(0), Max: maximum(300.0)},
 		&core.DateField{Name: "consent_at"},
@@ -180,7 +181,7 @@ func up(app core.App) error {
 		&core.FileField{Name: "video", MaxSelect: 1, MaxSize: MaxVideoBytes, MimeTypes: []string{"video/webm"}, Protected: true},
 		&core.NumberField{Name: "duration_ms", OnlyInt: true, Min: minimum(0)},
 		&core.NumberField{Name: "size_bytes", OnlyInt: true, Min: minimum(0)},
-		&core.SelectField{Name: "status", Required: true, MaxSelect: 1, Values: []string{"recording", "complete", "interrupted", "failed"}},
+		&core.SelectField{Name: "status", Required: true, MaxSelect: 1, Values: selectValues(AnswerStatuses)},
 		&core.BoolField{Name: "submitted"},
 		&core.AutodateField{Name: "created", OnCreate: true},
 		&core.AutodateField{Name: "updated", OnCreate: true, OnUpdate: true},
@@ -222,7 +223,7 @@ func up(app core.App) error {
 
 // setupUsers turns PocketBase's default users collection into the team directory with roles.
 func setupUsers(users *core.Collection) {
-	users.Fields.Add(&core.SelectField{Name: "role", Required: true, MaxSelect: 1, Values: []string{"admin", "recruiter", "reviewer"}})
+	users.Fields.Add(&core.SelectField{Name: "role", Required: true, MaxSelect: 1, Values: selectValues(Roles)})
 	if f, ok := users.Fields.GetByName("name").(*core.TextField); ok {
 		f.Required = true
 	}

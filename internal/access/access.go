@@ -16,10 +16,10 @@ func CanManage(user, interview *core.Record) bool {
 	if user == nil || interview == nil || user.Collection().Name != pb_migrations.Users {
 		return false
 	}
-	switch user.GetString("role") {
-	case "admin":
+	switch pb_migrations.Role(user.GetString("role")) {
+	case pb_migrations.RoleAdmin:
 		return true
-	case "recruiter":
+	case pb_migrations.RoleRecruiter:
 		return interview.GetString("owner") == user.Id || slices.Contains(interview.GetStringSlice("team"), user.Id)
 	}
 	return false

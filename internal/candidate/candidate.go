@@ -1,5 +1,5 @@
 // Package candidate finds a candidate by the secret token of their link and says whether that link may still
-// record. The take route and the candidate's page both use it, so they answer a link the same way.
+// record. Every route of the candidate's page uses it, so they all answer a link the same way.
 package candidate
 
 import (
@@ -56,14 +56,18 @@ func (s State) Message() string { return messages[s] }
 
 // StateOf says whether the candidate may still record, given their interview record.
 func StateOf(candidate, interview *core.Record, now time.Time) State {
-	switch s := State(candidate.GetString("status")); s {
-	case Completed, Expired, Withdrawn:
-		return s
+	switch pb_migrations.CandidateStatus(candidate.GetString("status")) {
+	case pb_migrations.CandidateCompleted:
+		return Completed
+	case pb_migrations.CandidateExpired:
+		return Expired
+	case pb_migrations.CandidateWithdrawn:
+		return Withdrawn
 	}
 	if d := candidate.GetDateTime("deadline"); !d.IsZero() && d.Time().Before(now) {
 		return Expired
 	}
-	if interview == nil || interview.GetString("status") != "open" {
+	if interview == nil || pb_migrations.InterviewStatus(interview.GetString("status")) != pb_migrations.InterviewOpen {
 		return Closed
 	}
 	return Open

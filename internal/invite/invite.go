@@ -105,7 +105,7 @@ func setFields(app core.App, cand *core.Record, change func(*core.Record)) error
 func Remind(app core.App, publicURL string, now time.Time) (int, error) {
 	format := func(t time.Time) string { return t.UTC().Format(types.DefaultDateLayout) }
 	due, err := app.FindAllRecords(pb_migrations.Candidates,
-		dbx.In("status", "invited", "started"),
+		dbx.In("status", pb_migrations.CandidateInvited, pb_migrations.CandidateStarted),
 		dbx.HashExp{"invite_status": "sent", "reminded_at": ""},
 		dbx.NewExp("deadline > {:now} AND deadline <= {:soon}", dbx.Params{"now": format(now), "soon": format(now.Add(RemindBefore))}))
 	if err != nil {
@@ -114,7 +114,7 @@ func Remind(app core.App, publicURL string, now time.Time) (int, error) {
 	sent := 0
 	for _, cand := range due {
 		interview, err := app.FindRecordById(pb_migrations.Interviews, cand.GetString("interview"))
-		if err != nil || interview.GetString("status") != "open" {
+		if err != nil || pb_migrations.InterviewStatus(interview.GetString("status")) != pb_migrations.InterviewOpen {
 			continue
 		}
 		title := interview.GetString("title")

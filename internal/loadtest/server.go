@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/takeone/takeone/internal/mediacheck"
+	"github.com/takeone/takeone/pb_migrations"
 )
 
 // recorderServer is a real `takeone serve` with a fresh data dir, one open interview with one question, and one
@@ -76,11 +77,11 @@ func (s *recorderServer) prepare(ctx context.Context, n, seconds int) error {
 	var owner, interview, question struct{ ID string }
 	password := randomHex(16)
 	if err := s.api.call(ctx, "POST", "/api/collections/users/records", map[string]any{"name": "Load Test Recruiter",
-		"email": "recruiter@example.com", "role": "recruiter", "password": password, "passwordConfirm": password}, &owner); err != nil {
+		"email": "recruiter@example.com", "role": pb_migrations.RoleRecruiter, "password": password, "passwordConfirm": password}, &owner); err != nil {
 		return err
 	}
 	if err := s.api.call(ctx, "POST", "/api/collections/interviews/records",
-		map[string]any{"title": "Load test", "status": "open", "owner": owner.ID}, &interview); err != nil {
+		map[string]any{"title": "Load test", "status": pb_migrations.InterviewOpen, "owner": owner.ID}, &interview); err != nil {
 		return err
 	}
 	if err := s.api.call(ctx, "POST", "/api/collections/questions/records", map[string]any{"interview": interview.ID,
@@ -125,13 +126,13 @@ func (s *recorderServer) startTake(ctx context.Context, i int) (takeTicket, erro
 // ended checks the DELETE's answer: the take must be saved as complete.
 func (s *recorderServer) ended(_ takeTicket, body []byte) (int64, error) {
 	var a struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
+		ID     string                     `json:"id"`
+		Status pb_migrations.AnswerStatus `json:"status"`
 	}
 	if err := json.Unmarshal(body, &a); err != nil {
 		return 0, fmt.Errorf("the DELETE answer is not JSON: %q", body)
 	}
-	if a.Status != "complete" {
+	if a.Status != pb_migrations.AnswerComplete {
 		return 0, fmt.Errorf("the answer was saved as %q, want complete", a.Status)
 	}
 	return 0, nil

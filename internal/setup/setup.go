@@ -54,7 +54,7 @@ func (s *Setup) Bind(r *router.Router[*core.RequestEvent]) {
 }
 
 func (s *Setup) adminExists() bool {
-	n, err := s.app.CountRecords(pb_migrations.Users, dbx.HashExp{"role": "admin"})
+	n, err := s.app.CountRecords(pb_migrations.Users, dbx.HashExp{"role": pb_migrations.RoleAdmin})
 	return err != nil || n > 0 // when the database cannot say, stay closed
 }
 
@@ -105,7 +105,7 @@ func (s *Setup) createAdmin(e *core.RequestEvent) error {
 	admin.SetEmail(strings.TrimSpace(form.Email))
 	admin.SetPassword(form.Password)
 	admin.SetVerified(true)
-	admin.Set("role", "admin")
+	admin.Set("role", pb_migrations.RoleAdmin)
 	if form.Password != form.PasswordConfirm {
 		return apis.NewBadRequestError("The passwords do not match.", map[string]any{
 			"passwordConfirm": map[string]string{"code": "validation_values_mismatch", "message": "The passwords do not match."},

@@ -31,7 +31,7 @@ func exportCandidates(e *core.RequestEvent) error {
 	exempt := e.HasSuperuserAuth()
 	if !exempt {
 		caller = e.Auth.Id
-		exempt = e.Auth.GetString("role") == "admin" && interview.GetString("owner") != caller && !slices.Contains(interview.GetStringSlice("team"), caller)
+		exempt = pb_migrations.Role(e.Auth.GetString("role")) == pb_migrations.RoleAdmin && interview.GetString("owner") != caller && !slices.Contains(interview.GetStringSlice("team"), caller)
 	}
 	data, err := loadExport(e.App, interview.Id)
 	if err != nil {
@@ -60,7 +60,7 @@ func onTeam(user, interview *core.Record) bool {
 	if user == nil || user.Collection().Name != pb_migrations.Users {
 		return false
 	}
-	return user.GetString("role") == "admin" || interview.GetString("owner") == user.Id ||
+	return pb_migrations.Role(user.GetString("role")) == pb_migrations.RoleAdmin || interview.GetString("owner") == user.Id ||
 		slices.Contains(interview.GetStringSlice("team"), user.Id)
 }
 

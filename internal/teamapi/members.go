@@ -3,6 +3,7 @@ package teamapi
 import (
 	"net/http"
 	netmail "net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,9 +20,9 @@ import (
 const welcomeValid = 7 * 24 * time.Hour
 
 type memberRequest struct {
-	Name  string `json:"name"`
-	Email string `json:"email"`
-	Role  string `json:"role"`
+	Name  string             `json:"name"`
+	Email string             `json:"email"`
+	Role  pb_migrations.Role `json:"role"`
 }
 
 type memberResponse struct {
@@ -36,7 +37,7 @@ type memberResponse struct {
 // the reason and the link for the admin to pass on.
 func inviteMember(publicURL string) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		if !e.HasSuperuserAuth() && (e.Auth == nil || e.Auth.Collection().Name != pb_migrations.Users || e.Auth.GetString("role") != "admin") {
+		if !e.HasSuperuserAuth() && (e.Auth == nil || e.Auth.Collection().Name != pb_migrations.Users || pb_migrations.Role(e.Auth.GetString("role")) != pb_migrations.RoleAdmin) {
 			return e.ForbiddenError("Only admins add team members.", nil)
 		}
 		var req memberRequest
@@ -51,7 +52,7 @@ func inviteMember(publicURL string) func(*core.RequestEvent) error {
 		if a, err := netmail.ParseAddress(req.Email); err != nil || a.Address != req.Email {
 			fields["email"] = "Enter an email address like name@example.com."
 		}
-		if req.Role != "admin" && req.Role != "recruiter" && req.Role != "reviewer" {
+		if !slices.Contains(pb_migrations.Roles, req.Role) {
 			fields["role"] = "Choose admin, recruiter or reviewer."
 		}
 		if len(fields) > 0 {
@@ -85,7 +86,7 @@ func inviteMember(publicURL string) func(*core.RequestEvent) error {
 		err = mail.Send(e.App, mail.Message{
 			To:      []netmail.Address{{Name: req.Name, Address: req.Email}},
 			Subject: "You are invited to the hiring team on Takeone",
-			Text: inviter + " added you to the hiring team on Takeone as " + req.Role + ".\n\n" +
+			Text: inviter + " added you to the hiring team on Takeone as " + string(req.Role) + ".\n\n" +
 				"Choose your password here (the link works for 7 days):\n" + res.Link + "\n\n" +
 				"Then sign in with this email address.",
 		})

@@ -24,9 +24,6 @@ func bindDecisions(r *router.Router[*core.RequestEvent]) {
 	r.GET("/api/takeone/interviews/{id}/export.csv", exportCandidates).Bind(apis.RequireAuth())
 }
 
-// Stages of the hiring decision, in the order the team moves through them.
-var stages = []string{"new", "shortlisted", "rejected", "hired"}
-
 // Limits of a feedback email written by the team.
 const (
 	maxSubjectChars = 200
@@ -39,15 +36,15 @@ type stageEmail struct {
 }
 
 type stageRequest struct {
-	Stage string      `json:"stage"`
-	Email *stageEmail `json:"email"`
+	Stage pb_migrations.Stage `json:"stage"`
+	Email *stageEmail         `json:"email"`
 }
 
 // stageResponse says what happened: the stage saved, and whether the email went out ("sent", "failed", or "none"
 // when none was asked for).
 type stageResponse struct {
-	Stage string `json:"stage"`
-	Email string `json:"email"`
+	Stage pb_migrations.Stage `json:"stage"`
+	Email string              `json:"email"`
 }
 
 // changeStage answers POST /api/takeone/candidates/{id}/stage for admins and recruiters on the interview: the
@@ -108,7 +105,7 @@ func changeStage(e *core.RequestEvent) error {
 // problems are the request's invalid fields with what to do about each.
 func (r stageRequest) problems() map[string]string {
 	fields := map[string]string{}
-	if !slices.Contains(stages, r.Stage) {
+	if !slices.Contains(pb_migrations.Stages, r.Stage) {
 		fields["stage"] = fmt.Sprintf("Unknown stage %q: use new, shortlisted, rejected or hired.", r.Stage)
 	}
 	if r.Email == nil {
@@ -150,8 +147,8 @@ func stageEmailTemplate(e *core.RequestEvent) error {
 	if candidate == nil {
 		return err
 	}
-	stage := e.Request.URL.Query().Get("stage")
-	if !slices.Contains(stages, stage) {
+	stage := pb_migrations.Stage(e.Request.URL.Query().Get("stage"))
+	if !slices.Contains(pb_migrations.Stages, stage) {
 		return e.BadRequestError(fmt.Sprintf("Unknown stage %q: ask for ?stage=new, shortlisted, rejected or hired.", stage), nil)
 	}
 	interview, err := e.App.FindRecordById(pb_migrations.Interviews, candidate.GetString("interview"))
@@ -167,20 +164,20 @@ func stageEmailTemplate(e *core.RequestEvent) error {
 
 // defaultStageEmail is the starting point of a stage's email: kind, short and plain, signed by the sender (or by
 // the hiring team when the sender has no name).
-func defaultStageEmail(stage, name, title, sender string) stageEmail {
+func defaultStageEmail(stage pb_migrations.Stage, name, title, sender string) stageEmail {
 	if strings.TrimSpace(sender) == "" {
 		sender = "The hiring team"
 	}
 	greeting := "Hello " + name + ",\n\n"
 	closing := "\n\nKind regards,\n" + sender
 	switch stage {
-	case "shortlisted":
+	case pb_migrations.StageShortlisted:
 		return stageEmail{
 			Subject: "Your video interview for " + title + ": next steps",
 			Text: greeting + "thank you for your video interview for " + title + ". We enjoyed your answers and would like " +
 				"to invite you to the next step of our process.\n\nWe will be in touch shortly with the details." + closing,
 		}
-	case "rejected":
+	case pb_migrations.StageRejected:
 		return stageEmail{
 			Subject: "Your application for " + title,
 			Text: greeting + "thank you for taking the time to record your video interview for " + title + ". We appreciate " +
@@ -188,13 +185,13 @@ func defaultStageEmail(stage, name, title, sender string) stageEmail {
 				"with your application. This was not an easy decision, and it is no judgement of your potential.\n\n" +
 				"We wish you every success in your search." + closing,
 		}
-	case "hired":
+	case pb_migrations.StageHired:
 		return stageEmail{
 			Subject: "Good news about " + title,
 			Text: greeting + "we are delighted to offer you the position you interviewed for (" + title + "). " +
 				"Congratulations!\n\nWe will contact you shortly with the details of the offer and the next steps." + closing,
 		}
-	default: // new
+	default: // pb_migrations.StageNew
 		return stageEmail{
 			Subject: "Your video interview for " + title,
 			Text: greeting + "thank you for your video interview for " + title + ". We have received your answers and the " +
