@@ -25,7 +25,7 @@ type Deps struct {
 	Config *config.Config
 	Setup  *setup.Setup
 	UI     fs.FS          // the built web app; nil in a no_ui build
-	Ingest *ingest.Ingest // the recorder's and the candidate page's routes; nil for commands that do not serve
+	Ingest *ingest.Ingest // the recorder, for the candidate page's and the team's takes; nil for commands that do not serve
 }
 
 // shutdownWait bounds how long a stop waits for live takes to be saved; the next start repairs what is left.
@@ -54,7 +54,7 @@ func Register(app core.App, deps Deps) {
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		web.BindSecurityHeaders(e.Router, deps.Config.HTTPS())
 		deps.Setup.Bind(e.Router)
-		teamapi.Bind(e.Router, deps.Config.Server.PublicURL)
+		teamapi.Bind(e.Router, deps.Config.Server.PublicURL, deps.Ingest)
 		if deps.Ingest != nil {
 			if err := deps.Ingest.Recover(); err != nil {
 				return err

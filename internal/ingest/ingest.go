@@ -1,7 +1,8 @@
-// Package ingest receives candidates' answers over WHIP (RFC 9725). A take starts with the candidate's request,
-// the browser (or any WHIP client) publishes VP8 + Opus to it, and the recorder writes the file as the media
-// arrives. A take ends by DELETE, by its time limit, or when its connection is gone; its file then goes into the
-// answer record, so nothing the candidate said is lost.
+// Package ingest receives takes over WHIP (RFC 9725). A take is started by the routes of its domain (the
+// candidate's session, the team's studio) through Start, for an Owner and a Destination; the browser (or any WHIP
+// client) publishes VP8 + Opus to it, and the recorder writes the file as the media arrives. A take ends by
+// DELETE, by its time limit, or when its connection is gone; its file then goes to its destination (an answer
+// record, a practice or preview take kept for playback, a team's video), so nothing that was said is lost.
 package ingest
 
 import (
@@ -55,11 +56,11 @@ type Ingest struct {
 	wg     sync.WaitGroup // one per live take
 
 	mu       sync.Mutex
-	takes    map[string]*take         // by answer id, or practice id
-	practice map[string]*practiceTake // finished unstored takes, by unstoredKey
+	takes    map[string]*take              // by take id
+	practice map[unstoredKey]*practiceTake // finished unstored takes
 }
 
-// New prepares the ingest; Bind adds its routes and Recover repairs what a crash left.
+// New prepares the ingest; Bind adds the WHIP routes and Recover repairs what a crash left.
 func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 	if cfg.Grace == 0 {
 		cfg.Grace = DefaultGrace
@@ -89,19 +90,16 @@ func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 		ctx:      ctx,
 		cancel:   cancel,
 		takes:    map[string]*take{},
-		practice: map[string]*practiceTake{},
+		practice: map[unstoredKey]*practiceTake{},
 	}, nil
 }
 
-// Bind adds the candidate's take routes, the team's recording routes and the WHIP routes.
+// Bind adds the WHIP routes, where every take is published, whoever started it.
 func (in *Ingest) Bind(r *router.Router[*core.RequestEvent]) {
-	r.POST("/api/takeone/session/{token}/questions/{questionId}/takes", in.startTake)
-	r.POST("/api/takeone/session/{token}/practice", in.startPractice)
 	r.POST("/api/takeone/whip/{take}", in.whipPublish)
 	r.PATCH("/api/takeone/whip/{take}/session", in.whipPatch)
 	r.DELETE("/api/takeone/whip/{take}/session", in.whipDelete)
 	r.OPTIONS("/api/takeone/whip/{take}", in.whipOptions)
-	in.bindStudio(r)
 }
 
 // Shutdown ends every live take (their answers are kept, marked interrupted) and waits for their files to be saved.

@@ -7,10 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/security"
-
-	"github.com/takeone/takeone/internal/recorder"
+	"github.com/takeone/takeone/pb_migrations"
 )
 
 // The practice question lets a candidate try the camera, the microphone and the connection before the real
@@ -31,22 +28,25 @@ var ErrNoPractice = errors.New("this practice take is gone; record a new one")
 // the candidate page's preview.
 type practiceTake struct {
 	id       string
-	status   string
+	status   pb_migrations.AnswerStatus
 	duration time.Duration
 	expiry   *time.Timer
 }
 
 // unstoredKey names a kept take: its owner (a candidate, or a previewing team member) and its slot ("" for the
-// practice question, a question id in a preview).
-func unstoredKey(owner, slot string) string { return owner + "|" + slot }
+// practice question, a question id in a preview). An owner keeps one take per slot.
+type unstoredKey struct {
+	owner Owner
+	slot  string
+}
 
-// keepPractice remembers a finished unstored take and deletes the one it replaces.
-func (in *Ingest) keepPractice(t *take, status string, stats recorder.Stats) {
+// keepUnstored remembers a finished unstored take and deletes the one it replaces.
+func (in *Ingest) keepUnstored(t *take, slot string, o outcome) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	key := unstoredKey(t.candidateID, t.slot)
+	key := unstoredKey{owner: t.owner, slot: slot}
 	in.dropPracticeLocked(key)
-	p := &practiceTake{id: t.id, status: status, duration: stats.Duration}
+	p := &practiceTake{id: t.id, status: o.status, duration: o.stats.Duration}
 	p.expiry = time.AfterFunc(PracticeKeep, func() {
 		in.mu.Lock()
 		defer in.mu.Unlock()
@@ -57,18 +57,18 @@ func (in *Ingest) keepPractice(t *take, status string, stats recorder.Stats) {
 	in.practice[key] = p
 }
 
-// DiscardPractice deletes every unstored take of the owner (a candidate's practice take).
-func (in *Ingest) DiscardPractice(owner string) {
+// DiscardPractice deletes every unstored take of the owner: a candidate's practice take, a preview's takes.
+func (in *Ingest) DiscardPractice(owner Owner) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for key := range in.practice {
-		if strings.HasPrefix(key, owner+"|") {
+		if key.owner == owner {
 			in.dropPracticeLocked(key)
 		}
 	}
 }
 
-func (in *Ingest) dropPracticeLocked(key string) {
+func (in *Ingest) dropPracticeLocked(key unstoredKey) {
 	p := in.practice[key]
 	if p == nil {
 		return
@@ -81,21 +81,25 @@ func (in *Ingest) dropPracticeLocked(key string) {
 }
 
 // PracticeFile opens the owner's finished unstored take with the given id, to play it back to them.
-func (in *Ingest) PracticeFile(owner, id string) (*os.File, error) {
-	return in.unstoredFile(owner+"|", id)
+func (in *Ingest) PracticeFile(owner Owner, id string) (*os.File, error) {
+	return in.unstoredFile(id, func(o Owner) bool { return o == owner })
 }
 
-// PreviewFile opens a finished unstored take of any owner whose key starts with prefix (every preview's), by its
-// id: the random id is the key to it, as a player cannot send a sign-in.
-func (in *Ingest) PreviewFile(prefix, id string) (*os.File, error) {
-	return in.unstoredFile(prefix, id)
+// PreviewFile opens a finished take of any preview by its id: the random id is the key to it, as a player cannot
+// send a sign-in.
+func (in *Ingest) PreviewFile(id string) (*os.File, error) {
+	return in.unstoredFile(id, func(o Owner) bool {
+		_, ok := o.(Preview)
+		return ok
+	})
 }
 
-func (in *Ingest) unstoredFile(prefix, id string) (*os.File, error) {
+// unstoredFile opens the finished unstored take with the given id if its owner is one of whose.
+func (in *Ingest) unstoredFile(id string, whose func(Owner) bool) (*os.File, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for key, p := range in.practice {
-		if strings.HasPrefix(key, prefix) && p.id == id && p.status != "failed" {
+		if whose(key.owner) && p.id == id && p.status != pb_migrations.AnswerFailed {
 			return in.root.Open(in.fileName(id))
 		}
 	}
@@ -105,32 +109,19 @@ func (in *Ingest) unstoredFile(prefix, id string) (*os.File, error) {
 // Kept is a finished unstored take, as a preview shows it.
 type Kept struct {
 	ID       string
-	Status   string
+	Status   pb_migrations.AnswerStatus
 	Duration time.Duration
 }
 
 // KeptTake is the owner's finished unstored take in slot, if any.
-func (in *Ingest) KeptTake(owner, slot string) (Kept, bool) {
+func (in *Ingest) KeptTake(owner Owner, slot string) (Kept, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	p := in.practice[unstoredKey(owner, slot)]
+	p := in.practice[unstoredKey{owner: owner, slot: slot}]
 	if p == nil {
 		return Kept{}, false
 	}
 	return Kept{ID: p.id, Status: p.status, Duration: p.duration}, true
-}
-
-// StartUnstored starts a take that is recorded like any other and never stored: owner's take of slot, with the
-// given time limit. It answers the request itself, like the take routes.
-func (in *Ingest) StartUnstored(e *core.RequestEvent, owner, slot string, limit time.Duration) error {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if err := in.checkRoom(e, owner); err != nil {
-		return err
-	}
-	t := newTake(in, practicePrefix+security.RandomStringWithAlphabet(15, idAlphabet), owner, newWHIPToken(), min(limit, in.cfg.MaxAnswer))
-	t.practice, t.slot = true, slot
-	return in.launch(e, t)
 }
 
 // removeLeftovers deletes the files of takes that are never kept across a start (practice and studio takes),
@@ -153,25 +144,26 @@ type Take struct {
 	Practice bool
 }
 
-// LiveTake is the candidate's take in progress, if any.
-func (in *Ingest) LiveTake(candidateID string) (Take, bool) {
+// LiveTake is the owner's take in progress, if any.
+func (in *Ingest) LiveTake(owner Owner) (Take, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, t := range in.takes {
-		if t.candidateID == candidateID {
-			return Take{ID: t.id, Practice: t.practice}, true
+		if t.owner == owner {
+			_, unstored := t.dest.(Unstored)
+			return Take{ID: t.id, Practice: unstored}, true
 		}
 	}
 	return Take{}, false
 }
 
-// Interrupt ends the candidate's live take as interrupted, as if its connection had died (a reloaded page left
-// it behind), and waits until it is saved.
-func (in *Ingest) Interrupt(candidateID string) {
+// Interrupt ends the owner's live take as interrupted, as if its connection had died (a reloaded page left it
+// behind), and waits until it is saved.
+func (in *Ingest) Interrupt(owner Owner) {
 	in.mu.Lock()
 	var live *take
 	for _, t := range in.takes {
-		if t.candidateID == candidateID {
+		if t.owner == owner {
 			live = t
 		}
 	}

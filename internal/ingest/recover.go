@@ -17,27 +17,26 @@ import (
 func (in *Ingest) Recover() error {
 	in.removeLeftovers(practicePrefix)
 	in.removeLeftovers(studioPrefix) // the record a studio take was for is not kept anywhere: the team records again
-	answers, err := in.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{"status": "recording"})
+	answers, err := in.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{"status": pb_migrations.AnswerRecording})
 	if err != nil {
 		return fmt.Errorf("find takes left recording: %w", err)
 	}
 	for _, answer := range answers {
 		stats, err := recorder.Repair(in.root, in.fileName(answer.Id))
-		withFile := err == nil && stats.Bytes > 0
-		status := "interrupted"
+		o := outcome{status: pb_migrations.AnswerInterrupted, withFile: err == nil && stats.Bytes > 0, stats: stats}
 		switch {
 		case errors.Is(err, fs.ErrNotExist), errors.Is(err, recorder.ErrNoMedia):
-			status = "failed" // the take never received media: there is nothing to keep
+			o.status = pb_migrations.AnswerFailed // the take never received media: there is nothing to keep
 		case err != nil:
 			in.app.Logger().Error("a take left by a crash cannot be repaired; its file stays in the recordings dir",
 				"take", answer.Id, "file", in.filePath(answer.Id), "error", err)
-			status = "failed"
-			withFile = false
+			o.status = pb_migrations.AnswerFailed
+			o.withFile = false
 		}
-		if err := in.save(answer.Id, status, withFile, stats); err != nil {
+		if err := in.saveAnswer(answer.Id, o); err != nil {
 			return fmt.Errorf("recover take %s: %w", answer.Id, err)
 		}
-		in.app.Logger().Info("recovered a take left by a crash", "take", answer.Id, "status", status, "duration", stats.Duration)
+		in.app.Logger().Info("recovered a take left by a crash", "take", answer.Id, "status", o.status, "duration", stats.Duration)
 	}
 	return nil
 }

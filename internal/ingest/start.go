@@ -8,12 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
-
-	"github.com/takeone/takeone/internal/candidate"
-	"github.com/takeone/takeone/pb_migrations"
 )
 
 // retryAfter is what a full server asks clients to wait before trying again.
@@ -26,103 +21,39 @@ type startResponse struct {
 	MaxSeconds int    `json:"max_seconds"`
 }
 
-// startTake answers POST /api/takeone/session/{token}/questions/{questionId}/takes: a new take of one question,
-// if the link is open, consent was given, the question was not submitted, a retake is left, no other take of this
-// candidate is live and the server has room.
-func (in *Ingest) startTake(e *core.RequestEvent) error {
-	cand, err := admit(e)
-	if cand == nil {
-		return err
-	}
-	question, err := e.App.FindRecordById(pb_migrations.Questions, e.Request.PathValue("questionId"))
-	if err != nil || question.GetString("interview") != cand.GetString("interview") {
-		return e.NotFoundError("This question is not part of your interview.", nil)
-	}
+// Start starts owner's take that goes to dest, for at most limit (capped by the server's longest answer), and
+// answers the request: 201 with the take's WHIP session; 409 while another take of the owner is live; 503 with
+// Retry-After while the server records as many takes as it may.
+//
+// Example:
+//
+//	video := ingest.Studio{Collection: pb_migrations.Questions, Record: question.Id, Field: "video"}
+//	return in.Start(e, ingest.Member{ID: e.Auth.Id}, video, in.MaxAnswer())
+func (in *Ingest) Start(e *core.RequestEvent, owner Owner, dest Destination, limit time.Duration) error {
+	return in.StartPrepared(e, owner, limit, func() (Destination, error) { return dest, nil })
+}
 
+// StartPrepared is Start for a destination that is made only once the take may start, such as the answer record a
+// candidate's take fills. prepare runs after the owner's and the server's room is checked, while no other take can
+// start, so what it checks and creates does not race another start. When it returns an error (an answer to the
+// request, e.g. e.ForbiddenError), nothing starts and that error is returned.
+func (in *Ingest) StartPrepared(e *core.RequestEvent, owner Owner, limit time.Duration, prepare func() (Destination, error)) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if err := in.checkRoom(e, cand.Id); err != nil {
+	if err := in.checkRoom(e, owner); err != nil {
 		return err
 	}
-	same := dbx.HashExp{"candidate": cand.Id, "question": question.Id}
-	submitted, err := e.App.CountRecords(pb_migrations.Answers, same, dbx.HashExp{"submitted": true})
+	dest, err := prepare()
 	if err != nil {
-		return e.InternalServerError("", err)
-	}
-	if submitted > 0 {
-		return e.Error(http.StatusConflict, "You have already submitted your answer to this question. Go on with the next one.", nil)
-	}
-	taken, err := e.App.CountRecords(pb_migrations.Answers, same)
-	if err != nil {
-		return e.InternalServerError("", err)
-	}
-	// a take that recorded nothing (failed) or was cut short by a crash, a closed tab or a lost connection
-	// (interrupted) does not use up a retake
-	used, err := e.App.CountRecords(pb_migrations.Answers, same, dbx.NotIn("status", "failed", "interrupted"))
-	if err != nil {
-		return e.InternalServerError("", err)
-	}
-	if int(used) > question.GetInt("retakes") {
-		return e.ForbiddenError("You have used every take of this question. Submit one of your takes, or move on.", nil)
-	}
-
-	answers, err := e.App.FindCollectionByNameOrId(pb_migrations.Answers)
-	if err != nil {
-		return e.InternalServerError("", err)
-	}
-	answer := core.NewRecord(answers)
-	answer.Set("candidate", cand.Id)
-	answer.Set("question", question.Id)
-	answer.Set("take", taken+1)
-	answer.Set("status", "recording")
-	limit := in.takeLimit(question.GetInt("answer_seconds"), cand.GetInt("extra_time_percent"))
-	err = e.App.RunInTransaction(func(tx core.App) error {
-		if err := tx.Save(answer); err != nil {
-			return err
-		}
-		if cand.GetString("status") == "invited" {
-			cand.Set("status", "started")
-			cand.Set("started_at", types.NowDateTime())
-			return tx.Save(cand)
-		}
-		return nil
-	})
-	if err != nil {
-		return e.InternalServerError("The take could not be started. Try again.", err)
-	}
-	return in.launch(e, newTake(in, answer.Id, cand.Id, newWHIPToken(), limit))
-}
-
-// startPractice answers POST /api/takeone/session/{token}/practice: a take of the practice question. It is
-// recorded like any other, played back to the candidate only, never stored in the database and deleted soon.
-func (in *Ingest) startPractice(e *core.RequestEvent) error {
-	cand, err := admit(e)
-	if cand == nil {
 		return err
 	}
-	return in.StartUnstored(e, cand.Id, "", in.takeLimit(PracticeSeconds, cand.GetInt("extra_time_percent")))
+	return in.launch(e, newTake(in, owner, dest, min(limit, in.cfg.MaxAnswer)))
 }
 
-// admit finds the candidate of the request's link and checks that they may record. It answers the error itself
-// when it returns nil.
-func admit(e *core.RequestEvent) (*core.Record, error) {
-	cand, err := candidate.ByToken(e.App, e.Request.PathValue("token"))
-	if err != nil {
-		return nil, e.NotFoundError(candidate.UnknownMessage, nil)
-	}
-	if state := candidate.StateOf(cand, candidate.Interview(e.App, cand), time.Now()); state != candidate.Open {
-		return nil, e.Error(http.StatusGone, state.Message(), nil)
-	}
-	if cand.GetDateTime("consent_at").IsZero() {
-		return nil, e.ForbiddenError("Please read and accept how your answers are recorded and kept before recording.", nil)
-	}
-	return cand, nil
-}
-
-// checkRoom refuses a second live take of one candidate and a take beyond the server's limit. Call with in.mu held.
-func (in *Ingest) checkRoom(e *core.RequestEvent, candidateID string) error {
+// checkRoom refuses a second live take of one owner and a take beyond the server's limit. Call with in.mu held.
+func (in *Ingest) checkRoom(e *core.RequestEvent, owner Owner) error {
 	for _, t := range in.takes {
-		if t.candidateID == candidateID {
+		if t.owner == owner {
 			return e.Error(http.StatusConflict, "Another answer of yours is being recorded right now. Finish or stop it first (it may be open in another tab).", nil)
 		}
 	}
@@ -146,21 +77,24 @@ func (in *Ingest) launch(e *core.RequestEvent, t *take) error {
 	})
 }
 
-// takeLimit is the question's answer time stretched by the candidate's extra time, capped by the server.
-func (in *Ingest) takeLimit(answerSeconds, extraPercent int) time.Duration {
+// TakeLimit is the recording time of a question of answerSeconds for a candidate with extraPercent more time: the
+// question's time stretched, capped by the server.
+func (in *Ingest) TakeLimit(answerSeconds, extraPercent int) time.Duration {
 	limit := time.Duration(answerSeconds) * time.Second * time.Duration(100+extraPercent) / 100 // exact, no float
 	return min(limit, in.cfg.MaxAnswer)
 }
+
+// TakeSeconds is TakeLimit in whole seconds, rounded up, as the candidate's page shows it.
+func (in *Ingest) TakeSeconds(answerSeconds, extraPercent int) int {
+	return int(math.Ceil(in.TakeLimit(answerSeconds, extraPercent).Seconds()))
+}
+
+// MaxAnswer is the server's longest take.
+func (in *Ingest) MaxAnswer() time.Duration { return in.cfg.MaxAnswer }
 
 // newWHIPToken returns 256 random bits: the key of one take's WHIP session.
 func newWHIPToken() string {
 	b := make([]byte, 32)
 	rand.Read(b) // never fails: the runtime aborts rather than return weak randomness
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// TakeSeconds is the recording time a question of answerSeconds gives a candidate with extraPercent more time,
-// as the server enforces it.
-func (in *Ingest) TakeSeconds(answerSeconds, extraPercent int) int {
-	return int(math.Ceil(in.takeLimit(answerSeconds, extraPercent).Seconds()))
 }

@@ -92,31 +92,3 @@ func TestTeamRecordsWelcomeAndQuestionVideos(t *testing.T) {
 	q, _ := s.app.FindRecordById("questions", testapp.QuestionOne)
 	checkPlayable(t, filepath.Join(s.app.DataDir(), "storage", q.BaseFilesPath(), q.GetString("video")), 2*time.Second, 0)
 }
-
-func TestStudioTakesAreForThoseWhoManageTheInterview(t *testing.T) {
-	s := newServer(t, nil)
-	welcome := "/api/takeone/interviews/" + testapp.InterviewOne + "/welcome-video/takes"
-	for _, c := range []struct {
-		user, path string
-		status     int
-		want       string
-	}{
-		{"", welcome, 401, ""},
-		{testapp.Reviewer, welcome, 404, "No such interview"},
-		{testapp.OtherRecruiter, welcome, 404, "No such interview"},
-		{testapp.OtherRecruiter, "/api/takeone/questions/" + testapp.QuestionOne + "/video/takes", 404, "No such question"},
-		{testapp.Admin, "/api/takeone/interviews/nosuchinterview/welcome-video/takes", 404, "No such interview"},
-	} {
-		res, body, _ := s.startStudio(t, c.user, c.path)
-		if res.StatusCode != c.status || !strings.Contains(body, c.want) {
-			t.Errorf("%s %s: %d %s, want %d %q", c.user, c.path, res.StatusCode, body, c.status, c.want)
-		}
-	}
-	// one live studio take per member
-	if res, body, _ := s.startStudio(t, testapp.Recruiter, welcome); res.StatusCode != 201 {
-		t.Fatalf("first: %d %s", res.StatusCode, body)
-	}
-	if res, body, _ := s.startStudio(t, testapp.Recruiter, welcome); res.StatusCode != http.StatusConflict {
-		t.Errorf("second live take: %d %s", res.StatusCode, body)
-	}
-}

@@ -57,14 +57,12 @@ const (
 
 // take is one recording attempt: its WHIP session, peer connection and recorder, and the goroutine that ends it.
 type take struct {
-	in          *Ingest
-	id          string // the answer's id
-	candidateID string
-	token       string
-	limit       time.Duration
-	practice    bool          // a take never stored (practice, preview): no answer record, see practice.go
-	slot        string        // of a practice take: "" for the practice question, a question id in a preview
-	studio      *studioTarget // a team member's take of a welcome or question video, see studio.go
+	in    *Ingest
+	id    string // named by its destination: an answer's id, or a random one
+	owner Owner
+	dest  Destination
+	token string
+	limit time.Duration
 
 	ctx    context.Context // cancelled when the take ends: stops its readers
 	cancel context.CancelFunc
@@ -75,8 +73,8 @@ type take struct {
 	// lastMedia is when the newest RTP packet arrived (unix ns): a connection is declared lost only seconds after
 	// its last packet, and those seconds are not charged to the candidate
 	lastMedia atomic.Int64
-	done      chan struct{} // closed once the answer is saved
-	status    string        // the answer's final status, set before done closes
+	done      chan struct{}              // closed once the take is saved
+	status    pb_migrations.AnswerStatus // the take's final status, set before done closes
 
 	mu        sync.Mutex // guards what follows
 	pc        *webrtc.PeerConnection
@@ -86,20 +84,21 @@ type take struct {
 	readers   sync.WaitGroup
 }
 
-func newTake(in *Ingest, answerID, candidateID, token string, limit time.Duration) *take {
+func newTake(in *Ingest, owner Owner, dest Destination, limit time.Duration) *take {
 	ctx, cancel := context.WithCancel(in.ctx)
 	return &take{
-		in:          in,
-		id:          answerID,
-		candidateID: candidateID,
-		token:       token,
-		limit:       limit,
-		ctx:         ctx,
-		cancel:      cancel,
-		endCh:       make(chan endReason, 1),
-		stateC:      make(chan webrtc.PeerConnectionState, 16),
-		media:       make(chan struct{}),
-		done:        make(chan struct{}),
+		in:     in,
+		id:     dest.takeID(),
+		owner:  owner,
+		dest:   dest,
+		token:  newWHIPToken(),
+		limit:  limit,
+		ctx:    ctx,
+		cancel: cancel,
+		endCh:  make(chan endReason, 1),
+		stateC: make(chan webrtc.PeerConnectionState, 16),
+		media:  make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 }
 
@@ -335,8 +334,8 @@ func (t *take) requestKeyframe() {
 	_ = pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
 }
 
-// finish stops the connection and the readers, closes the file and saves it into the answer. Runs once, on the
-// take's own goroutine.
+// finish stops the connection and the readers, closes the file and hands it to the take's destination. Runs once,
+// on the take's own goroutine.
 func (t *take) finish(reason endReason) {
 	t.mu.Lock()
 	t.ended = true
@@ -357,47 +356,34 @@ func (t *take) finish(reason endReason) {
 	if rec != nil {
 		stats, recErr = rec.Close()
 	}
-	status := "complete"
-	withFile := true
+	o := outcome{status: pb_migrations.AnswerComplete, withFile: true}
 	switch {
 	case reason == endFailed || recErr != nil:
 		// keep what reached the disk: repaired now if possible, else left for the next start
 		if stats, recErr = recorder.Repair(t.in.root, t.in.fileName(t.id)); recErr == nil && stats.Bytes > 0 {
-			status = "interrupted"
+			o.status = pb_migrations.AnswerInterrupted
 		} else {
-			status, withFile = "failed", false
+			o.status, o.withFile = pb_migrations.AnswerFailed, false
 			t.in.app.Logger().Error("a failed take cannot be repaired; its file stays in the recordings dir",
 				"take", t.id, "file", t.in.filePath(t.id), "error", recErr)
 		}
 	case stats.VideoFrames == 0 && stats.AudioFrames == 0:
-		status, withFile = "failed", false // nothing was recorded
+		o.status, o.withFile = pb_migrations.AnswerFailed, false // nothing was recorded
 		if rec != nil {
 			_ = t.in.root.Remove(t.in.fileName(t.id)) // only a header
 		}
 	case reason == endDisconnected || reason == endShutdown || reason == endNoConnection:
-		status = "interrupted"
+		o.status = pb_migrations.AnswerInterrupted
 	}
-	switch {
-	case t.practice:
-		t.in.keepPractice(t, status, stats)
-	case t.studio != nil:
-		if err := t.in.saveStudio(t, withFile); err != nil {
-			t.in.app.Logger().Error("saving a studio take failed", "take", t.id, "error", err)
-		}
-	default:
-		if err := t.in.save(t.id, status, withFile, stats); err != nil {
-			// the file stays in the recordings dir and the answer stays "recording": the next start repairs and
-			// saves it
-			t.in.app.Logger().Error("saving a take failed; it will be retried at the next start", "take", t.id, "error", err)
-		}
-	}
-	t.status = status
+	o.stats = stats
+	t.dest.save(t.in, t, o)
+	t.status = o.status
 
 	t.in.mu.Lock()
 	delete(t.in.takes, t.id)
 	t.in.mu.Unlock()
 	close(t.done)
-	t.in.app.Logger().Info("take ended", "take", t.id, "reason", reason.String(), "status", status,
+	t.in.app.Logger().Info("take ended", "take", t.id, "reason", reason.String(), "status", o.status,
 		"duration", stats.Duration, "bytes", stats.Bytes)
 }
 
@@ -409,16 +395,16 @@ func settle(rec *recorder.Recorder) {
 	}
 }
 
-// save writes the take's outcome, and its file when there is one, into the answer.
-func (in *Ingest) save(answerID, status string, withFile bool, stats recorder.Stats) error {
+// saveAnswer writes the take's outcome, and its file when there is one, into the answer.
+func (in *Ingest) saveAnswer(answerID string, o outcome) error {
 	answer, err := in.app.FindRecordById(pb_migrations.Answers, answerID)
 	if err != nil {
 		return fmt.Errorf("find answer %s: %w", answerID, err)
 	}
-	answer.Set("status", status)
-	answer.Set("duration_ms", stats.Duration.Milliseconds())
-	answer.Set("size_bytes", stats.Bytes)
-	if !withFile {
+	answer.Set("status", o.status)
+	answer.Set("duration_ms", o.stats.Duration.Milliseconds())
+	answer.Set("size_bytes", o.stats.Bytes)
+	if !o.withFile {
 		if err := in.app.Save(answer); err != nil {
 			return fmt.Errorf("save answer %s: %w", answerID, err)
 		}

@@ -83,7 +83,7 @@ func (in *Ingest) whipDelete(e *core.RequestEvent) error {
 	t.end(endDelete)
 	select {
 	case <-t.done:
-		return e.JSON(http.StatusOK, map[string]string{"id": t.id, "status": t.status})
+		return e.JSON(http.StatusOK, map[string]string{"id": t.id, "status": string(t.status)})
 	case <-time.After(deleteWait):
 		return e.Error(http.StatusAccepted, "The take has ended and is still being saved.", nil)
 	}

@@ -37,7 +37,7 @@ func (s *Session) interruptLive(e *core.RequestEvent) error {
 	if cand == nil {
 		return err
 	}
-	s.ingest.Interrupt(cand.Id)
+	s.ingest.Interrupt(ingest.Candidate{ID: cand.Id})
 	return e.NoContent(http.StatusNoContent)
 }
 
@@ -88,7 +88,7 @@ func (s *Session) practiceVideo(e *core.RequestEvent) error {
 	if cand == nil {
 		return err
 	}
-	f, err := s.ingest.PracticeFile(cand.Id, e.Request.PathValue("take"))
+	f, err := s.ingest.PracticeFile(ingest.Candidate{ID: cand.Id}, e.Request.PathValue("take"))
 	if err != nil {
 		return e.NotFoundError(ingest.ErrNoPractice.Error(), nil)
 	}
@@ -124,10 +124,10 @@ func (s *Session) submit(e *core.RequestEvent) error {
 	if a == nil {
 		return err
 	}
-	switch a.GetString("status") {
-	case "recording":
+	switch pb_migrations.AnswerStatus(a.GetString("status")) {
+	case pb_migrations.AnswerRecording:
 		return e.Error(http.StatusConflict, "This take is still being recorded. Stop it first.", nil)
-	case "failed":
+	case pb_migrations.AnswerFailed:
 		return e.BadRequestError("This take has no recording to submit. Record it again.", nil)
 	}
 	completed := false
@@ -147,7 +147,7 @@ func (s *Session) submit(e *core.RequestEvent) error {
 		if completed, err = allSubmitted(tx, cand, interview); err != nil || !completed {
 			return err
 		}
-		cand.Set("status", "completed")
+		cand.Set("status", pb_migrations.CandidateCompleted)
 		cand.Set("completed_at", types.NowDateTime())
 		return tx.Save(cand)
 	})
@@ -160,8 +160,8 @@ func (s *Session) submit(e *core.RequestEvent) error {
 	if completed {
 		// nothing is recorded after completion: a take still live (a practice, another tab) ends and is saved
 		// first, so its practice recording is deleted with the rest
-		s.ingest.Interrupt(cand.Id)
-		s.ingest.DiscardPractice(cand.Id)
+		s.ingest.Interrupt(ingest.Candidate{ID: cand.Id})
+		s.ingest.DiscardPractice(ingest.Candidate{ID: cand.Id})
 		s.releaseLease(cand.Id)
 		s.notifyCompleted(e.App, cand, interview)
 	}

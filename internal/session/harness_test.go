@@ -30,21 +30,25 @@ import (
 func base(token string) string { return "/api/takeone/session/" + token }
 
 // bind gives a test app the recorder and the candidate's routes, as the server binds them; the ingest stops with
-// the app and the media engine when the test ends.
-func bind(t testing.TB, app *tests.TestApp, publicURL string) (*ingest.Ingest, *rtc.Engine) {
+// the app and the media engine when the test ends. tune, when not nil, changes the recorder's limits.
+func bind(t testing.TB, app *tests.TestApp, publicURL string, tune func(*ingest.Config)) (*ingest.Ingest, *rtc.Engine) {
 	t.Helper()
 	engine, err := rtc.New(rtc.Config{UDPAddr: "127.0.0.1", TCP: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { engine.Close() })
-	in, err := ingest.New(app, engine, ingest.Config{
+	limits := ingest.Config{
 		Dir:               filepath.Join(app.DataDir(), "recordings"),
 		PublicURL:         publicURL,
 		MaxSessions:       10,
 		MaxAnswer:         10 * time.Minute,
 		DisconnectTimeout: 2 * time.Second,
-	})
+	}
+	if tune != nil {
+		tune(&limits)
+	}
+	in, err := ingest.New(app, engine, limits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +61,7 @@ func bind(t testing.TB, app *tests.TestApp, publicURL string) (*ingest.Ingest, *
 // scenarioApp is the TestAppFactory of request tables: the fixtures with the candidate's routes bound.
 func scenarioApp(t testing.TB) *tests.TestApp {
 	app := tpl.Bare(t)
-	bind(t, app, "http://127.0.0.1:8090")
+	bind(t, app, "http://127.0.0.1:8090", nil)
 	return app
 }
 
@@ -71,6 +75,12 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	t.Helper()
+	return newServerWith(t, nil)
+}
+
+// newServerWith is newServer with the recorder's limits changed by tune.
+func newServerWith(t *testing.T, tune func(*ingest.Config)) *server {
+	t.Helper()
 	app := tpl.Bare(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -78,7 +88,7 @@ func newServer(t *testing.T) *server {
 	}
 	s := &server{app: app, URL: "http://" + l.Addr().String()}
 	var engine *rtc.Engine
-	s.ingest, engine = bind(t, app, s.URL)
+	s.ingest, engine = bind(t, app, s.URL, tune)
 	srv := &httptest.Server{Listener: engine.SplitListener(l), Config: &http.Server{Handler: testapp.Mux(t, app)}}
 	srv.Start()
 	t.Cleanup(func() {

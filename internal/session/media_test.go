@@ -161,7 +161,7 @@ func TestCompletionEndsALivePracticeTake(t *testing.T) {
 	if r := s.submit(t, token, last.Id); !r.Completed {
 		t.Fatal("not completed")
 	}
-	if live, ok := s.ingest.LiveTake(testapp.CandidateOne); ok {
+	if live, ok := s.ingest.LiveTake(ingest.Candidate{ID: testapp.CandidateOne}); ok {
 		t.Fatalf("take %s still records after completion", live.ID)
 	}
 	if files := practiceFiles(t, s); len(files) != 0 {

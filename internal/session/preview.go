@@ -21,10 +21,10 @@ import (
 // back to the member alone and deleted after 30 min or at the next start; its "submitted" answers live in memory.
 // Its routes mirror the candidate's under /api/takeone/interviews/{id}/preview, with the member's sign-in.
 
-// previews holds the submitted questions of each member's preview, by owner key.
+// previews holds the submitted questions of each member's preview.
 type previews struct {
 	mu        sync.Mutex
-	submitted map[string]map[string]bool
+	submitted map[ingest.Preview]map[string]bool
 }
 
 func (s *Session) bindPreview(r *router.Router[*core.RequestEvent]) {
@@ -41,18 +41,16 @@ func (s *Session) bindPreview(r *router.Router[*core.RequestEvent]) {
 	r.GET("/api/takeone/preview/takes/{take}/video", s.previewVideo)
 }
 
-// previewPrefix starts the owner key of every preview, so preview takes are found by id alone.
-const previewPrefix = "preview-"
-
 func noContent(e *core.RequestEvent) error { return e.NoContent(http.StatusNoContent) }
 
-// previewOf finds the interview the member may preview (those who manage it) and their preview's owner key.
-func previewOf(e *core.RequestEvent) (*core.Record, string, error) {
+// previewOf finds the interview the member may preview (those who manage it), and their preview, which owns its
+// takes.
+func previewOf(e *core.RequestEvent) (*core.Record, ingest.Preview, error) {
 	interview, err := e.App.FindRecordById(pb_migrations.Interviews, e.Request.PathValue("id"))
 	if err != nil || (!e.HasSuperuserAuth() && !access.CanManage(e.Auth, interview)) {
-		return nil, "", e.NotFoundError("No such interview.", nil)
+		return nil, ingest.Preview{}, e.NotFoundError("No such interview.", nil)
 	}
-	return interview, previewPrefix + e.Auth.Id + "-" + interview.Id, nil
+	return interview, ingest.Preview{Member: e.Auth.Id, Interview: interview.Id}, nil
 }
 
 // previewView answers GET .../preview: the page as a candidate with no extra time sees it.
@@ -80,8 +78,8 @@ func (s *Session) previewView(e *core.RequestEvent) error {
 		qv := s.questionView(q, 0)
 		qv.Submitted = done[q.Id]
 		if k, ok := s.ingest.KeptTake(owner, q.Id); ok {
-			tv := TakeView{ID: k.ID, Take: 1, Status: k.Status, DurationMS: int(k.Duration / time.Millisecond), Submitted: done[q.Id]}
-			if k.Status != "failed" {
+			tv := TakeView{ID: k.ID, Take: 1, Status: string(k.Status), DurationMS: int(k.Duration / time.Millisecond), Submitted: done[q.Id]}
+			if k.Status != pb_migrations.AnswerFailed {
 				tv.VideoURL = "/api/takeone/preview/takes/" + k.ID + "/video"
 			}
 			qv.Takes = append(qv.Takes, tv)
@@ -106,7 +104,7 @@ func (s *Session) previewTake(ofQuestion bool) func(*core.RequestEvent) error {
 			}
 			slot, seconds = q.Id, q.GetInt("answer_seconds")
 		}
-		return s.ingest.StartUnstored(e, owner, slot, time.Duration(seconds)*time.Second)
+		return s.ingest.Start(e, owner, ingest.Unstored{Slot: slot}, time.Duration(seconds)*time.Second)
 	}
 }
 
@@ -124,7 +122,7 @@ func (s *Session) previewSubmit(e *core.RequestEvent) error {
 	s.previews.mu.Lock()
 	defer s.previews.mu.Unlock()
 	if s.previews.submitted == nil {
-		s.previews.submitted = map[string]map[string]bool{}
+		s.previews.submitted = map[ingest.Preview]map[string]bool{}
 	}
 	done := s.previews.submitted[owner]
 	if done == nil {
@@ -153,7 +151,7 @@ func (s *Session) previewSubmit(e *core.RequestEvent) error {
 
 // previewVideo plays a preview take back.
 func (s *Session) previewVideo(e *core.RequestEvent) error {
-	f, err := s.ingest.PreviewFile(previewPrefix, e.Request.PathValue("take"))
+	f, err := s.ingest.PreviewFile(e.Request.PathValue("take"))
 	if err != nil {
 		return e.NotFoundError(ingest.ErrNoPractice.Error(), nil)
 	}

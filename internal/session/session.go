@@ -1,7 +1,7 @@
 // Package session serves the candidate's page: what it shows (GET /api/takeone/session/{token}), the consent,
-// one tab at a time, playing back their own takes, and submitting answers until the interview is complete. Takes
-// themselves are started by the ingest. The candidate's token is their only key and opens nothing but their own
-// interview.
+// one tab at a time, starting takes of the questions and of the practice question (recorded by the ingest),
+// playing back their own takes, and submitting answers until the interview is complete. The candidate's token is
+// their only key and opens nothing but their own interview. The team's preview of the page is here too.
 package session
 
 import (
@@ -45,6 +45,8 @@ func (s *Session) Bind(r *router.Router[*core.RequestEvent]) {
 	r.GET("/api/takeone/session/{token}", s.view)
 	r.POST("/api/takeone/session/{token}/consent", s.consent)
 	r.POST("/api/takeone/session/{token}/claim", s.claim)
+	r.POST("/api/takeone/session/{token}/questions/{questionId}/takes", s.startTake)
+	r.POST("/api/takeone/session/{token}/practice", s.startPractice)
 	r.DELETE("/api/takeone/session/{token}/live", s.interruptLive)
 	r.GET("/api/takeone/session/{token}/answers/{answer}/video", s.answerVideo)
 	r.POST("/api/takeone/session/{token}/answers/{answer}/submit", s.submit)

@@ -109,7 +109,7 @@ func (s *Session) build(app core.App, cand, interview *core.Record) (*View, erro
 	if state != candidate.Open {
 		return v, nil // a closed link shows its page and nothing of the questions
 	}
-	if t, ok := s.ingest.LiveTake(cand.Id); ok {
+	if t, ok := s.ingest.LiveTake(ingest.Candidate{ID: cand.Id}); ok {
 		v.Live = &LiveView{ID: t.ID, Practice: t.Practice}
 	}
 
@@ -180,12 +180,6 @@ func (s *Session) questionView(q *core.Record, extra int) QuestionView {
 		TakesLeft:     q.GetInt("retakes") + 1,
 		Takes:         []TakeView{},
 	}
-}
-
-// countsAsTake says whether a take used up one of the question's takes: one that recorded nothing (failed) or
-// was cut short by a crash, a closed tab or a lost connection (interrupted) is free. The ingest counts the same.
-func countsAsTake(status string) bool {
-	return status != "failed" && status != "interrupted"
 }
 
 // stretch gives a candidate with extra time percent more of seconds, rounded up.

@@ -9,17 +9,22 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"github.com/takeone/takeone/internal/access"
+	"github.com/takeone/takeone/internal/ingest"
 	"github.com/takeone/takeone/internal/invite"
 	"github.com/takeone/takeone/pb_migrations"
 )
 
-// Bind adds the team's routes. publicURL is the base of the links they hand out.
-func Bind(r *router.Router[*core.RequestEvent], publicURL string) {
+// Bind adds the team's routes. publicURL is the base of the links they hand out; in records the team's videos, and
+// without it (commands that do not serve) the recording routes are left out.
+func Bind(r *router.Router[*core.RequestEvent], publicURL string, in *ingest.Ingest) {
 	r.POST("/api/takeone/candidates/{id}/link", candidateLink(publicURL)).Bind(apis.RequireAuth())
 	r.POST("/api/takeone/candidates/{id}/invite", sendInvitation(publicURL)).Bind(apis.RequireAuth())
 	r.POST("/api/takeone/team/members", inviteMember(publicURL)).Bind(apis.RequireAuth())
 	r.POST("/api/takeone/interviews/{id}/candidates/import", importCandidates).Bind(apis.RequireAuth(), apis.BodyLimit(maxImportBytes+1<<20))
 	bindDecisions(r)
+	if in != nil {
+		bindStudio(r, in)
+	}
 }
 
 // candidateLink answers POST /api/takeone/candidates/{id}/link with the candidate's personal link, for an admin, or

@@ -1,0 +1,121 @@
+package session
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"github.com/takeone/takeone/internal/ingest"
+	"github.com/takeone/takeone/pb_migrations"
+)
+
+// freeTakes are the statuses of takes that do not use up one of a question's takes: one that recorded nothing
+// (failed), and one cut short by a crash, a closed tab or a lost connection (interrupted).
+var freeTakes = []pb_migrations.AnswerStatus{pb_migrations.AnswerFailed, pb_migrations.AnswerInterrupted}
+
+// countsAsTake says whether a take with this status used up one of the question's takes.
+func countsAsTake(status string) bool {
+	return !slices.Contains(freeTakes, pb_migrations.AnswerStatus(status))
+}
+
+// startTake answers POST /api/takeone/session/{token}/questions/{questionId}/takes: a new take of one question,
+// if the link is open, consent was given, the question was not submitted, a retake is left, no other take of this
+// candidate is live and the server has room.
+func (s *Session) startTake(e *core.RequestEvent) error {
+	cand, err := admit(e)
+	if cand == nil {
+		return err
+	}
+	question, err := e.App.FindRecordById(pb_migrations.Questions, e.Request.PathValue("questionId"))
+	if err != nil || question.GetString("interview") != cand.GetString("interview") {
+		return e.NotFoundError("This question is not part of your interview.", nil)
+	}
+	limit := s.ingest.TakeLimit(question.GetInt("answer_seconds"), cand.GetInt("extra_time_percent"))
+	return s.ingest.StartPrepared(e, ingest.Candidate{ID: cand.Id}, limit, func() (ingest.Destination, error) {
+		answer, err := newAnswer(e, cand, question)
+		if answer == nil {
+			return nil, err
+		}
+		return ingest.Answer{ID: answer.Id}, nil
+	})
+}
+
+// newAnswer checks that the candidate may take the question again and saves the answer record of the new take,
+// marking the candidate started at their first take. It answers the error itself when it returns nil.
+func newAnswer(e *core.RequestEvent, cand, question *core.Record) (*core.Record, error) {
+	same := dbx.HashExp{"candidate": cand.Id, "question": question.Id}
+	submitted, err := e.App.CountRecords(pb_migrations.Answers, same, dbx.HashExp{"submitted": true})
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	if submitted > 0 {
+		return nil, e.Error(http.StatusConflict, "You have already submitted your answer to this question. Go on with the next one.", nil)
+	}
+	taken, err := e.App.CountRecords(pb_migrations.Answers, same)
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	free := make([]any, len(freeTakes))
+	for i, status := range freeTakes {
+		free[i] = status
+	}
+	used, err := e.App.CountRecords(pb_migrations.Answers, same, dbx.NotIn("status", free...))
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	if int(used) > question.GetInt("retakes") {
+		return nil, e.ForbiddenError("You have used every take of this question. Submit one of your takes, or move on.", nil)
+	}
+
+	answers, err := e.App.FindCollectionByNameOrId(pb_migrations.Answers)
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	answer := core.NewRecord(answers)
+	answer.Set("candidate", cand.Id)
+	answer.Set("question", question.Id)
+	answer.Set("take", taken+1)
+	answer.Set("status", pb_migrations.AnswerRecording)
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		if err := tx.Save(answer); err != nil {
+			return err
+		}
+		if pb_migrations.CandidateStatus(cand.GetString("status")) == pb_migrations.CandidateInvited {
+			cand.Set("status", pb_migrations.CandidateStarted)
+			cand.Set("started_at", types.NowDateTime())
+			return tx.Save(cand)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, e.InternalServerError("The take could not be started. Try again.", err)
+	}
+	return answer, nil
+}
+
+// startPractice answers POST /api/takeone/session/{token}/practice: a take of the practice question. It is
+// recorded like any other, played back to the candidate only, never stored in the database and deleted soon.
+func (s *Session) startPractice(e *core.RequestEvent) error {
+	cand, err := admit(e)
+	if cand == nil {
+		return err
+	}
+	limit := s.ingest.TakeLimit(ingest.PracticeSeconds, cand.GetInt("extra_time_percent"))
+	return s.ingest.Start(e, ingest.Candidate{ID: cand.Id}, ingest.Unstored{}, limit)
+}
+
+// admit finds the candidate of the request's link and checks that they may record: the link is open and they
+// consented. It answers the error itself when it returns nil.
+func admit(e *core.RequestEvent) (*core.Record, error) {
+	cand, _, err := findOpen(e)
+	if cand == nil {
+		return nil, err
+	}
+	if cand.GetDateTime("consent_at").IsZero() {
+		return nil, e.ForbiddenError("Please read and accept how your answers are recorded and kept before recording.", nil)
+	}
+	return cand, nil
+}
