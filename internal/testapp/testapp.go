@@ -164,7 +164,7 @@ func (tpl *Template) seed(app core.App) error {
 //
 // Example:
 //
-//	scenario := tests.ApiScenario{TestAppFactory: func(t testing.TB) *tests.TestApp { return tpl.New(t) }}
+//	scenario := tests.ApiScenario{TestAppFactory: tpl.New}
 func (tpl *Template) New(t testing.TB) *tests.TestApp {
 	t.Helper()
 	app := tpl.Bare(t)
