@@ -42,44 +42,13 @@ var (
 	adminOwnsTwo = fixture{"interviews", InterviewTwo, map[string]any{"owner": Admin}}
 )
 
-// rv is one request of the review tables: what exists before it (given), who asks, and what they must (not) see.
-type rv struct {
-	name   string
-	given  []fixture
-	as     string
-	method string
-	url    string
-	body   string
-	status int
-	see    []string
-	notSee []string
-}
-
-func runReviews(t *testing.T, cases []rv) {
-	t.Helper()
-	for _, c := range cases {
-		s := tests.ApiScenario{
-			Name:               c.name,
-			Method:             c.method,
-			URL:                c.url,
-			Headers:            tpl.Auth(c.as),
-			ExpectedStatus:     c.status,
-			ExpectedContent:    c.see,
-			NotExpectedContent: c.notSee,
-			TestAppFactory:     tpl.New,
-			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-				for _, f := range c.given {
-					save(t, app, f)
-				}
-			},
+// given saves fixtures before a case's request (its BeforeTestFunc): what exists when the request is made.
+func given(fixtures ...fixture) func(testing.TB, *tests.TestApp, *core.ServeEvent) {
+	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		for _, f := range fixtures {
+			save(t, app, f)
 		}
-		if c.body != "" {
-			s.Body = strings.NewReader(c.body)
-		}
-		if len(s.ExpectedContent) == 0 && len(s.NotExpectedContent) == 0 && c.status != http.StatusNoContent {
-			s.ExpectedContent = []string{`"`}
-		}
-		s.Test(t)
+		AwaitInvitations(t, app)
 	}
 }
 
@@ -108,50 +77,78 @@ const reviewsURL = "/api/collections/reviews/records"
 func TestReviewsAreBlindUntilYouRate(t *testing.T) {
 	one := reviewsURL + "/" + ReviewOne
 	none := `"totalItems":0`
-	runReviews(t, []rv{
-		{name: "the author sees their own review", as: Reviewer, method: list, url: reviewsURL, status: 200, see: []string{ReviewOne, `"totalItems":1`}},
-		{name: "the owner who has not rated sees no one's", as: Recruiter, method: list, url: reviewsURL, status: 200, see: []string{none}},
-		{name: "a team recruiter who has not rated sees no one's", as: RecruiterOnTeam, method: list, url: reviewsURL, status: 200, see: []string{none}},
-		{name: "nor can they open one", as: RecruiterOnTeam, method: list, url: one, status: 404},
-		{name: "after rating the same answer, the others' show", given: []fixture{review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)},
-			as: RecruiterOnTeam, method: list, url: reviewsURL, status: 200, see: []string{ReviewOne, "reviewmine00001", `"totalItems":2`}},
-		{name: "and open", given: []fixture{review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)},
-			as: RecruiterOnTeam, method: list, url: one, status: 200, see: []string{`"rating":4`, `"comment":"Clear"`}},
-		{name: "the first rater now sees the later one too", given: []fixture{review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)},
-			as: Reviewer, method: list, url: reviewsURL, status: 200, see: []string{ReviewOne, "reviewmine00001"}},
-		{name: "rating another answer of the candidate reveals nothing of this one", given: []fixture{spareAnswer, review("reviewmine00001", RecruiterOnTeam, CandidateOne, answerSpare, 5)},
-			as: RecruiterOnTeam, method: list, url: reviewsURL, status: 200, see: []string{"reviewmine00001", `"totalItems":1`}, notSee: []string{ReviewOne}},
-		{name: "a review of the candidate as a whole reveals none of the answers' reviews", given: []fixture{review("reviewmine00001", RecruiterOnTeam, CandidateOne, "", 5)},
-			as: RecruiterOnTeam, method: list, url: reviewsURL, status: 200, see: []string{"reviewmine00001", `"totalItems":1`}, notSee: []string{ReviewOne}},
-		{name: "reviews of the whole candidate stay hidden from those who rated only answers", given: []fixture{review(overallReviewer, Recruiter, CandidateOne, "", 3)},
-			as: Reviewer, method: list, url: reviewsURL, status: 200, see: []string{ReviewOne, `"totalItems":1`}, notSee: []string{overallReviewer}},
-		{name: "until they review the whole candidate too", given: []fixture{review(overallReviewer, Recruiter, CandidateOne, "", 3), review("reviewmine00001", Reviewer, CandidateOne, "", 4)},
-			as: Reviewer, method: list, url: reviewsURL, status: 200, see: []string{ReviewOne, overallReviewer, "reviewmine00001", `"totalItems":3`}},
-		{name: "a review of another candidate as a whole reveals nothing", given: []fixture{thirdCand, review(overallReviewer, Recruiter, CandidateOne, "", 3), review("reviewmine00001", Reviewer, candidateThree, "", 4)},
-			as: Reviewer, method: list, url: reviewsURL, status: 200, notSee: []string{overallReviewer}},
+	run(t, []tests.ApiScenario{
+		{Name: "the author sees their own review", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewOne, `"totalItems":1`}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "the owner who has not rated sees no one's", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{none}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "a team recruiter who has not rated sees no one's", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{none}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "nor can they open one", Method: http.MethodGet, URL: one, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "after rating the same answer, the others' show", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam),
+			BeforeTestFunc: given(review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewOne, "reviewmine00001", `"totalItems":2`}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
+		{Name: "and open", Method: http.MethodGet, URL: one, Headers: tpl.Auth(RecruiterOnTeam),
+			BeforeTestFunc: given(review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"rating":4`, `"comment":"Clear"`}, ExpectedEvents: Fired(ViewRequest, Enriched(1))},
+		{Name: "the first rater now sees the later one too", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Reviewer),
+			BeforeTestFunc: given(review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewOne, "reviewmine00001"}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
+		{Name: "rating another answer of the candidate reveals nothing of this one", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam),
+			BeforeTestFunc: given(spareAnswer, review("reviewmine00001", RecruiterOnTeam, CandidateOne, answerSpare, 5)),
+			ExpectedStatus: 200, ExpectedContent: []string{"reviewmine00001", `"totalItems":1`}, NotExpectedContent: []string{ReviewOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "a review of the candidate as a whole reveals none of the answers' reviews", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam),
+			BeforeTestFunc: given(review("reviewmine00001", RecruiterOnTeam, CandidateOne, "", 5)),
+			ExpectedStatus: 200, ExpectedContent: []string{"reviewmine00001", `"totalItems":1`}, NotExpectedContent: []string{ReviewOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "reviews of the whole candidate stay hidden from those who rated only answers", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Reviewer),
+			BeforeTestFunc: given(review(overallReviewer, Recruiter, CandidateOne, "", 3)),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewOne, `"totalItems":1`}, NotExpectedContent: []string{overallReviewer}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "until they review the whole candidate too", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Reviewer),
+			BeforeTestFunc: given(review(overallReviewer, Recruiter, CandidateOne, "", 3), review("reviewmine00001", Reviewer, CandidateOne, "", 4)),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewOne, overallReviewer, "reviewmine00001", `"totalItems":3`}, ExpectedEvents: Fired(ListRequest, Enriched(3))},
+		{Name: "a review of another candidate as a whole reveals nothing", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Reviewer),
+			BeforeTestFunc: given(thirdCand, review(overallReviewer, Recruiter, CandidateOne, "", 3), review("reviewmine00001", Reviewer, candidateThree, "", 4)),
+			ExpectedStatus: 200, NotExpectedContent: []string{overallReviewer}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
 
-		{name: "other interviews stay invisible to a rater", as: Reviewer, method: list, url: reviewsURL, status: 200, notSee: []string{ReviewTwo}},
-		{name: "and their reviews cannot be opened", as: Reviewer, method: list, url: reviewsURL + "/" + ReviewTwo, status: 404},
-		{name: "another interview's owner sees only their own interview's", as: OtherRecruiter, method: list, url: reviewsURL, status: 200, see: []string{ReviewTwo}, notSee: []string{ReviewOne}},
-		{name: "nor open one of them", as: OtherRecruiter, method: list, url: one, status: 404},
-		{name: "a reviewer off every team sees nothing", as: OtherReviewer, method: list, url: reviewsURL, status: 200, see: []string{none}},
-		{name: "anonymous sees nothing", as: "", method: list, url: reviewsURL, status: 200, see: []string{none}},
-		{name: "taken off the team, a rater no longer sees even their own", given: []fixture{reviewerOff}, as: Reviewer, method: list, url: reviewsURL, status: 200, see: []string{none}},
+		{Name: "other interviews stay invisible to a rater", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, NotExpectedContent: []string{ReviewTwo}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "and their reviews cannot be opened", Method: http.MethodGet, URL: reviewsURL + "/" + ReviewTwo, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "another interview's owner sees only their own interview's", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewTwo}, NotExpectedContent: []string{ReviewOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "nor open one of them", Method: http.MethodGet, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "a reviewer off every team sees nothing", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{none}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "anonymous sees nothing", Method: http.MethodGet, URL: reviewsURL,
+			ExpectedStatus: 200, ExpectedContent: []string{none}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "taken off the team, a rater no longer sees even their own", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Reviewer),
+			BeforeTestFunc: given(reviewerOff),
+			ExpectedStatus: 200, ExpectedContent: []string{none}, ExpectedEvents: Fired(ListRequest)},
 
-		{name: "an admin off the team sees every review", as: Admin, method: list, url: reviewsURL, status: 200, see: []string{ReviewOne, ReviewTwo}},
-		{name: "an admin on the team is blind like the team", given: []fixture{adminOnTeam}, as: Admin, method: list, url: reviewsURL, status: 200, see: []string{ReviewTwo}, notSee: []string{ReviewOne}},
-		{name: "until they rate", given: []fixture{adminOnTeam, review("reviewmine00001", Admin, CandidateOne, AnswerOne, 1)}, as: Admin, method: list, url: one, status: 200, see: []string{ReviewOne}},
-		{name: "an admin who owns the interview is blind too", given: []fixture{adminOwnsTwo}, as: Admin, method: list, url: reviewsURL + "/" + ReviewTwo, status: 404},
+		{Name: "an admin off the team sees every review", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewOne, ReviewTwo}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
+		{Name: "an admin on the team is blind like the team", Method: http.MethodGet, URL: reviewsURL, Headers: tpl.Auth(Admin),
+			BeforeTestFunc: given(adminOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewTwo}, NotExpectedContent: []string{ReviewOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "until they rate", Method: http.MethodGet, URL: one, Headers: tpl.Auth(Admin),
+			BeforeTestFunc: given(adminOnTeam, review("reviewmine00001", Admin, CandidateOne, AnswerOne, 1)),
+			ExpectedStatus: 200, ExpectedContent: []string{ReviewOne}, ExpectedEvents: Fired(ViewRequest, Enriched(1))},
+		{Name: "an admin who owns the interview is blind too", Method: http.MethodGet, URL: reviewsURL + "/" + ReviewTwo, Headers: tpl.Auth(Admin),
+			BeforeTestFunc: given(adminOwnsTwo),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
 
 		// a filter or an expand from another collection must not peek at hidden ratings
-		{name: "a filter on answers cannot test hidden ratings", as: RecruiterOnTeam, method: list,
-			url: "/api/collections/answers/records?filter=" + url.QueryEscape(`reviews_via_answer.rating ?= 4`), status: 200, see: []string{none}},
-		{name: "the same filter works once rated", given: []fixture{review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)}, as: RecruiterOnTeam, method: list,
-			url: "/api/collections/answers/records?filter=" + url.QueryEscape(`reviews_via_answer.rating ?= 4`), status: 200, see: []string{AnswerOne}},
-		{name: "a filter on candidates cannot test hidden ratings", as: Recruiter, method: list,
-			url: "/api/collections/candidates/records?filter=" + url.QueryEscape(`reviews_via_candidate.rating ?= 4`), status: 200, see: []string{none}},
-		{name: "an expand of answers does not show hidden reviews", as: RecruiterOnTeam, method: list,
-			url: "/api/collections/answers/records/" + AnswerOne + "?expand=reviews_via_answer", status: 200, see: []string{AnswerOne}, notSee: []string{ReviewOne, `"rating"`}},
+		{Name: "a filter on answers cannot test hidden ratings", Method: http.MethodGet, URL: "/api/collections/answers/records?filter=" + url.QueryEscape(`reviews_via_answer.rating ?= 4`), Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{none}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "the same filter works once rated", Method: http.MethodGet, URL: "/api/collections/answers/records?filter=" + url.QueryEscape(`reviews_via_answer.rating ?= 4`), Headers: tpl.Auth(RecruiterOnTeam),
+			BeforeTestFunc: given(review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)),
+			ExpectedStatus: 200, ExpectedContent: []string{AnswerOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "a filter on candidates cannot test hidden ratings", Method: http.MethodGet, URL: "/api/collections/candidates/records?filter=" + url.QueryEscape(`reviews_via_candidate.rating ?= 4`), Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{none}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "an expand of answers does not show hidden reviews", Method: http.MethodGet, URL: "/api/collections/answers/records/" + AnswerOne + "?expand=reviews_via_answer", Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{AnswerOne}, NotExpectedContent: []string{ReviewOne, `"rating"`}, ExpectedEvents: Fired(ViewRequest, Enriched(1))},
 	})
 }
 
@@ -161,38 +158,72 @@ func TestReviewWrites(t *testing.T) {
 	body := func(candidate, answer, author, rest string) string {
 		return `{"candidate":"` + candidate + `","answer":"` + answer + `","author":"` + author + `"` + rest + `}`
 	}
-	runReviews(t, []rv{
-		{name: "a team member rates an answer", as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":3,"comment":"Good"`), status: 200, see: []string{`"rating":3`, `"comment":"Good"`}},
-		{name: "the comment is optional", as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":3`), status: 200, see: []string{`"rating":3`}},
-		{name: "the rating is not", as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"comment":"Good"`), status: 400, see: []string{`"rating"`, "validation_required"}},
-		{name: "a rating of 0 is refused", as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":0`), status: 400, see: []string{`"rating"`}},
-		{name: "a rating of 6 is refused", as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":6`), status: 400, see: []string{`"rating"`}},
-		{name: "a rating of 3.5 is refused", as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":3.5`), status: 400, see: []string{`"rating"`}},
-		{name: "a second review of the same answer is refused, saying what to do", as: Reviewer, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, Reviewer, `,"rating":5`), status: 400,
-			see: []string{"You have already reviewed this answer", "records/" + ReviewOne}},
-		{name: "the candidate as a whole is reviewed once per person", given: []fixture{review(overallReviewer, Reviewer, CandidateOne, "", 3)}, as: Reviewer, method: "POST", url: reviewsURL, body: body(CandidateOne, "", Reviewer, `,"rating":5`), status: 400,
-			see: []string{"You have already reviewed this candidate as a whole", "records/" + overallReviewer}},
-		{name: "a review of the whole candidate besides the answer's", as: Reviewer, method: "POST", url: reviewsURL, body: body(CandidateOne, "", Reviewer, `,"rating":5`), status: 200, see: []string{`"answer":""`}},
-		{name: "nobody rates in another's name", as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, Recruiter, `,"rating":5`), status: 400},
-		{name: "a review pairs an answer with its own candidate", given: []fixture{thirdCand, thirdAnswer}, as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, answerThree, RecruiterOnTeam, `,"rating":5`), status: 400},
-		{name: "nor with another interview's answer", as: Admin, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerTwo, Admin, `,"rating":5`), status: 400},
-		{name: "a take that was not submitted is not rated", given: []fixture{unsentAnswer}, as: RecruiterOnTeam, method: "POST", url: reviewsURL, body: body(CandidateOne, answerUnsent, RecruiterOnTeam, `,"rating":5`), status: 400},
-		{name: "a reviewer off the team cannot rate", as: OtherReviewer, method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, OtherReviewer, `,"rating":5`), status: 400},
-		{name: "a recruiter cannot rate another team's candidate", as: Recruiter, method: "POST", url: reviewsURL, body: body(CandidateTwo, AnswerTwo, Recruiter, `,"rating":5`), status: 400},
-		{name: "an admin rates any candidate", as: Admin, method: "POST", url: reviewsURL, body: body(CandidateTwo, AnswerTwo, Admin, `,"rating":5`), status: 200},
-		{name: "anonymous cannot rate", as: "", method: "POST", url: reviewsURL, body: body(CandidateOne, AnswerOne, Reviewer, `,"rating":5`), status: 400},
+	run(t, []tests.ApiScenario{
+		{Name: "a team member rates an answer", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":3,"comment":"Good"`)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"rating":3`, `"comment":"Good"`}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "the comment is optional", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":3`)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"rating":3`}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "the rating is not", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"comment":"Good"`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"rating"`, "validation_required"}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "a rating of 0 is refused", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":0`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"rating"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "a rating of 6 is refused", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":6`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"rating"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "a rating of 3.5 is refused", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, AnswerOne, RecruiterOnTeam, `,"rating":3.5`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"rating"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "a second review of the same answer is refused, saying what to do", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(body(CandidateOne, AnswerOne, Reviewer, `,"rating":5`)),
+			ExpectedStatus: 400, ExpectedContent: []string{"You have already reviewed this answer", "records/" + ReviewOne}, ExpectedEvents: Fired(CreateRequest)},
+		{Name: "the candidate as a whole is reviewed once per person", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(body(CandidateOne, "", Reviewer, `,"rating":5`)),
+			BeforeTestFunc: given(review(overallReviewer, Reviewer, CandidateOne, "", 3)),
+			ExpectedStatus: 400, ExpectedContent: []string{"You have already reviewed this candidate as a whole", "records/" + overallReviewer}, ExpectedEvents: Fired(CreateRequest)},
+		{Name: "a review of the whole candidate besides the answer's", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(body(CandidateOne, "", Reviewer, `,"rating":5`)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"answer":""`}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "nobody rates in another's name", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, AnswerOne, Recruiter, `,"rating":5`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "a review pairs an answer with its own candidate", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, answerThree, RecruiterOnTeam, `,"rating":5`)),
+			BeforeTestFunc: given(thirdCand, thirdAnswer),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "nor with another interview's answer", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(Admin), Body: strings.NewReader(body(CandidateOne, AnswerTwo, Admin, `,"rating":5`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "a take that was not submitted is not rated", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(body(CandidateOne, answerUnsent, RecruiterOnTeam, `,"rating":5`)),
+			BeforeTestFunc: given(unsentAnswer),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "a reviewer off the team cannot rate", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(OtherReviewer), Body: strings.NewReader(body(CandidateOne, AnswerOne, OtherReviewer, `,"rating":5`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "a recruiter cannot rate another team's candidate", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(body(CandidateTwo, AnswerTwo, Recruiter, `,"rating":5`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "an admin rates any candidate", Method: http.MethodPost, URL: reviewsURL, Headers: tpl.Auth(Admin), Body: strings.NewReader(body(CandidateTwo, AnswerTwo, Admin, `,"rating":5`)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"author":"` + Admin + `"`, `"rating":5`}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "anonymous cannot rate", Method: http.MethodPost, URL: reviewsURL, Body: strings.NewReader(body(CandidateOne, AnswerOne, Reviewer, `,"rating":5`)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
 
-		{name: "the author changes their rating", as: Reviewer, method: "PATCH", url: one, body: `{"rating":5,"comment":""}`, status: 200, see: []string{`"rating":5`, `"comment":""`}},
-		{name: "not to 0", as: Reviewer, method: "PATCH", url: one, body: `{"rating":0}`, status: 400, see: []string{`"rating"`}},
-		{name: "nor to another answer", given: []fixture{spareAnswer}, as: Reviewer, method: "PATCH", url: one, body: `{"answer":"` + answerSpare + `"}`, status: 404},
-		{name: "nor into another's name", as: Reviewer, method: "PATCH", url: one, body: `{"author":"` + RecruiterOnTeam + `"}`, status: 404},
-		{name: "others cannot edit it, even after rating", given: []fixture{review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)}, as: RecruiterOnTeam, method: "PATCH", url: one, body: `{"rating":1}`, status: 404},
-		{name: "an admin cannot edit someone's review", as: Admin, method: "PATCH", url: one, body: `{"comment":"Bad"}`, status: 404},
-		{name: "off the team, the author cannot edit it any more", given: []fixture{reviewerOff}, as: Reviewer, method: "PATCH", url: one, body: `{"rating":1}`, status: 404},
-		{name: "anonymous cannot edit", as: "", method: "PATCH", url: one, body: `{"rating":1}`, status: 404},
-		{name: "others cannot delete it", given: []fixture{review("reviewmine00001", Recruiter, CandidateOne, AnswerOne, 2)}, as: Recruiter, method: "DELETE", url: one, status: 404},
-		{name: "anonymous cannot delete it", as: "", method: "DELETE", url: one, status: 404},
-		{name: "the author deletes it", as: Reviewer, method: "DELETE", url: one, status: 204},
-		{name: "an admin removes any review", as: Admin, method: "DELETE", url: one, status: 204},
+		{Name: "the author changes their rating", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"rating":5,"comment":""}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"rating":5`, `"comment":""`}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "not to 0", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"rating":0}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"rating"`}, ExpectedEvents: Fired(UpdateRequest, UpdateInvalid)},
+		{Name: "nor to another answer", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"answer":"` + answerSpare + `"}`),
+			BeforeTestFunc: given(spareAnswer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "nor into another's name", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"author":"` + RecruiterOnTeam + `"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "others cannot edit it, even after rating", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"rating":1}`),
+			BeforeTestFunc: given(review("reviewmine00001", RecruiterOnTeam, CandidateOne, AnswerOne, 2)),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "an admin cannot edit someone's review", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"comment":"Bad"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "off the team, the author cannot edit it any more", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"rating":1}`),
+			BeforeTestFunc: given(reviewerOff),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot edit", Method: http.MethodPatch, URL: one, Body: strings.NewReader(`{"rating":1}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "others cannot delete it", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Recruiter),
+			BeforeTestFunc: given(review("reviewmine00001", Recruiter, CandidateOne, AnswerOne, 2)),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot delete it", Method: http.MethodDelete, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "the author deletes it", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, RecordDeleted)},
+		{Name: "an admin removes any review", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, RecordDeleted)},
 	})
 }

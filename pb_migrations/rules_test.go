@@ -18,84 +18,88 @@ var tpl *Template
 
 func TestMain(m *testing.M) { Main(m, &tpl) }
 
-// rc is one request of a rule table: who does what, and what they must (not) see.
-type rc struct {
-	name   string
-	as     string // fixture user id; "" is anonymous
-	method string
-	url    string
-	body   string
-	status int
-	see    []string
-	notSee []string
-	after  func(t testing.TB, app *tests.TestApp, res *http.Response)
-}
-
-func run(t *testing.T, cases []rc) {
+// run runs a table of requests, each on a fresh clone of the template. Every case says which events fire: a request
+// refused by a rule must not reach a model hook, and one let through must write what it says.
+func run(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	for _, c := range cases {
-		body := c.body
-		s := tests.ApiScenario{
-			Name:               c.name,
-			Method:             c.method,
-			URL:                c.url,
-			Headers:            tpl.Auth(c.as),
-			ExpectedStatus:     c.status,
-			ExpectedContent:    c.see,
-			NotExpectedContent: c.notSee,
-			TestAppFactory:     tpl.New,
-			AfterTestFunc:      c.after,
+	for _, s := range scenarios {
+		if s.ExpectedEvents == nil {
+			t.Fatalf("%s: no ExpectedEvents", s.Name)
 		}
-		if body != "" {
-			s.Body = strings.NewReader(body)
-		}
-		if len(s.ExpectedContent) == 0 && len(s.NotExpectedContent) == 0 && c.status != http.StatusNoContent {
-			s.ExpectedContent = []string{`"`} // some JSON came back
-		}
+		s.TestAppFactory = tpl.New
 		s.Test(t)
 	}
 }
 
-const list = http.MethodGet
-
 func TestInterviewRules(t *testing.T) {
 	url := "/api/collections/interviews/records"
 	one := url + "/" + InterviewOne
-	run(t, []rc{
-		{"admin lists all", Admin, list, url, "", 200, []string{InterviewOne, InterviewTwo}, nil, nil},
-		{"owner lists own", Recruiter, list, url, "", 200, []string{InterviewOne}, []string{InterviewTwo}, nil},
-		{"team recruiter lists team's", RecruiterOnTeam, list, url, "", 200, []string{InterviewOne}, []string{InterviewTwo}, nil},
-		{"other recruiter lists only own", OtherRecruiter, list, url, "", 200, []string{InterviewTwo}, []string{InterviewOne}, nil},
-		{"team reviewer lists team's", Reviewer, list, url, "", 200, []string{InterviewOne}, []string{InterviewTwo}, nil},
-		{"other reviewer lists nothing", OtherReviewer, list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"anonymous lists nothing", "", list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
+	run(t, []tests.ApiScenario{
+		{Name: "admin lists all", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{InterviewOne, InterviewTwo}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
+		{Name: "owner lists own", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{InterviewOne}, NotExpectedContent: []string{InterviewTwo}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "team recruiter lists team's", Method: http.MethodGet, URL: url, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{InterviewOne}, NotExpectedContent: []string{InterviewTwo}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "other recruiter lists only own", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{InterviewTwo}, NotExpectedContent: []string{InterviewOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "team reviewer lists team's", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{InterviewOne}, NotExpectedContent: []string{InterviewTwo}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "other reviewer lists nothing", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "anonymous lists nothing", Method: http.MethodGet, URL: url,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
 
-		{"team reviewer views", Reviewer, list, one, "", 200, []string{InterviewOne}, nil, nil},
-		{"other recruiter cannot view", OtherRecruiter, list, one, "", 404, nil, nil, nil},
-		{"other reviewer cannot view", OtherReviewer, list, one, "", 404, nil, nil, nil},
-		{"anonymous cannot view", "", list, one, "", 404, nil, nil, nil},
+		{Name: "team reviewer views", Method: http.MethodGet, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{InterviewOne}, ExpectedEvents: Fired(ViewRequest, Enriched(1))},
+		{Name: "other recruiter cannot view", Method: http.MethodGet, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other reviewer cannot view", Method: http.MethodGet, URL: one, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot view", Method: http.MethodGet, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
 
-		{"admin creates for anyone", Admin, "POST", url, `{"title":"Designer","owner":"` + Recruiter + `"}`, 200, []string{`"status":"draft"`}, nil, nil},
-		{"recruiter creates own", Recruiter, "POST", url, `{"title":"Designer","owner":"` + Recruiter + `"}`, 200, []string{`"title":"Designer"`}, nil, nil},
-		{"recruiter cannot create in another's name", Recruiter, "POST", url, `{"title":"Designer","owner":"` + OtherRecruiter + `"}`, 400, nil, nil, nil},
-		{"reviewer cannot create", Reviewer, "POST", url, `{"title":"Designer","owner":"` + Reviewer + `"}`, 400, nil, nil, nil},
-		{"anonymous cannot create", "", "POST", url, `{"title":"Designer","owner":"` + Recruiter + `"}`, 400, nil, nil, nil},
-		{"empty title refused", Recruiter, "POST", url, `{"title":"","owner":"` + Recruiter + `"}`, 400, []string{`"title"`, "validation_required"}, nil, nil},
+		{Name: "admin creates for anyone", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"title":"Designer","owner":"` + Recruiter + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"status":"draft"`}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "recruiter creates own", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"title":"Designer","owner":"` + Recruiter + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"title":"Designer"`}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "recruiter cannot create in another's name", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"title":"Designer","owner":"` + OtherRecruiter + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot create", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"title":"Designer","owner":"` + Reviewer + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot create", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"title":"Designer","owner":"` + Recruiter + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "empty title refused", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"title":"","owner":"` + Recruiter + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"title"`, "validation_required"}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
 
-		{"owner updates", Recruiter, "PATCH", one, `{"title":"Support lead"}`, 200, []string{"Support lead"}, nil, nil},
-		{"team recruiter updates", RecruiterOnTeam, "PATCH", one, `{"status":"closed"}`, 200, []string{`"status":"closed"`}, nil, nil},
-		{"team recruiter cannot take ownership", RecruiterOnTeam, "PATCH", one, `{"owner":"` + RecruiterOnTeam + `"}`, 404, nil, nil, nil},
-		{"owner hands over", Recruiter, "PATCH", one, `{"owner":"` + RecruiterOnTeam + `"}`, 200, []string{RecruiterOnTeam}, nil, nil},
-		{"team reviewer cannot update", Reviewer, "PATCH", one, `{"title":"x"}`, 404, nil, nil, nil},
-		{"other recruiter cannot update", OtherRecruiter, "PATCH", one, `{"title":"x"}`, 404, nil, nil, nil},
-		{"anonymous cannot update", "", "PATCH", one, `{"title":"x"}`, 404, nil, nil, nil},
+		{Name: "owner updates", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"title":"Support lead"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{"Support lead"}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "team recruiter updates", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"status":"closed"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"status":"closed"`}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "team recruiter cannot take ownership", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"owner":"` + RecruiterOnTeam + `"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "owner hands over", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"owner":"` + RecruiterOnTeam + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{RecruiterOnTeam}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "team reviewer cannot update", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"title":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot update", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(OtherRecruiter), Body: strings.NewReader(`{"title":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot update", Method: http.MethodPatch, URL: one, Body: strings.NewReader(`{"title":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
 
-		{"team recruiter cannot delete", RecruiterOnTeam, "DELETE", one, "", 404, nil, nil, nil},
-		{"reviewer cannot delete", Reviewer, "DELETE", one, "", 404, nil, nil, nil},
-		{"other recruiter cannot delete", OtherRecruiter, "DELETE", one, "", 404, nil, nil, nil},
-		{"anonymous cannot delete", "", "DELETE", one, "", 404, nil, nil, nil},
-		{"owner deletes", Recruiter, "DELETE", one, "", 204, nil, nil, nil},
-		{"admin deletes", Admin, "DELETE", one, "", 204, nil, nil, nil},
+		{Name: "team recruiter cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot delete", Method: http.MethodDelete, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		// with it go its 2 questions, its candidate, her answer and its review
+		{Name: "owner deletes", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, Times(RecordDeleted, 6))},
+		{Name: "admin deletes", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, Times(RecordDeleted, 6))},
 	})
 }
 
@@ -105,34 +109,59 @@ func TestQuestionRules(t *testing.T) {
 	create := func(interview string) string {
 		return `{"interview":"` + interview + `","prompt":"Why us?","answer_seconds":90,"think_seconds":30,"retakes":1}`
 	}
-	run(t, []rc{
-		{"admin lists all", Admin, list, url, "", 200, []string{QuestionOne, QuestionTwo}, nil, nil},
-		{"team reviewer lists team's", Reviewer, list, url, "", 200, []string{QuestionOne}, []string{QuestionTwo}, nil},
-		{"other recruiter lists own", OtherRecruiter, list, url, "", 200, []string{QuestionTwo}, []string{QuestionOne}, nil},
-		{"other reviewer lists nothing", OtherReviewer, list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"anonymous lists nothing", "", list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"other recruiter cannot view", OtherRecruiter, list, one, "", 404, nil, nil, nil},
-		{"team reviewer views", Reviewer, list, one, "", 200, []string{"Tell us about yourself"}, nil, nil},
+	run(t, []tests.ApiScenario{
+		{Name: "admin lists all", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{QuestionOne, QuestionTwo}, ExpectedEvents: Fired(ListRequest, Enriched(3))},
+		{Name: "team reviewer lists team's", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{QuestionOne}, NotExpectedContent: []string{QuestionTwo}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
+		{Name: "other recruiter lists own", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{QuestionTwo}, NotExpectedContent: []string{QuestionOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "other reviewer lists nothing", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "anonymous lists nothing", Method: http.MethodGet, URL: url,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "other recruiter cannot view", Method: http.MethodGet, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "team reviewer views", Method: http.MethodGet, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{"Tell us about yourself"}, ExpectedEvents: Fired(ViewRequest, Enriched(1))},
 
-		{"owner adds", Recruiter, "POST", url, create(InterviewOne), 200, []string{"Why us?"}, nil, nil},
-		{"team recruiter adds", RecruiterOnTeam, "POST", url, create(InterviewOne), 200, []string{"Why us?"}, nil, nil},
-		{"admin adds", Admin, "POST", url, create(InterviewTwo), 200, []string{"Why us?"}, nil, nil},
-		{"recruiter cannot add to another's interview", Recruiter, "POST", url, create(InterviewTwo), 400, nil, nil, nil},
-		{"reviewer cannot add", Reviewer, "POST", url, create(InterviewOne), 400, nil, nil, nil},
-		{"anonymous cannot add", "", "POST", url, create(InterviewOne), 400, nil, nil, nil},
-		{"zero answer time refused", Recruiter, "POST", url, `{"interview":"` + InterviewOne + `","prompt":"x","answer_seconds":0}`, 400, []string{`"answer_seconds"`}, nil, nil},
-		{"negative retakes refused", Recruiter, "POST", url, `{"interview":"` + InterviewOne + `","prompt":"x","answer_seconds":60,"retakes":-1}`, 400, []string{`"retakes"`}, nil, nil},
+		{Name: "owner adds", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(create(InterviewOne)),
+			ExpectedStatus: 200, ExpectedContent: []string{"Why us?"}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "team recruiter adds", Method: http.MethodPost, URL: url, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(create(InterviewOne)),
+			ExpectedStatus: 200, ExpectedContent: []string{"Why us?"}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "admin adds", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin), Body: strings.NewReader(create(InterviewTwo)),
+			ExpectedStatus: 200, ExpectedContent: []string{"Why us?"}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "recruiter cannot add to another's interview", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(create(InterviewTwo)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot add", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(create(InterviewOne)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot add", Method: http.MethodPost, URL: url, Body: strings.NewReader(create(InterviewOne)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "zero answer time refused", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"interview":"` + InterviewOne + `","prompt":"x","answer_seconds":0}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"answer_seconds"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "negative retakes refused", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"interview":"` + InterviewOne + `","prompt":"x","answer_seconds":60,"retakes":-1}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"retakes"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
 
-		{"team recruiter edits", RecruiterOnTeam, "PATCH", one, `{"prompt":"Introduce yourself"}`, 200, []string{"Introduce yourself"}, nil, nil},
-		{"owner cannot move it to another interview", Recruiter, "PATCH", one, `{"interview":"` + InterviewTwo + `"}`, 404, nil, nil, nil},
-		{"reviewer cannot edit", Reviewer, "PATCH", one, `{"prompt":"x"}`, 404, nil, nil, nil},
-		{"other recruiter cannot edit", OtherRecruiter, "PATCH", one, `{"prompt":"x"}`, 404, nil, nil, nil},
-		{"anonymous cannot edit", "", "PATCH", one, `{"prompt":"x"}`, 404, nil, nil, nil},
-		{"reviewer cannot delete", Reviewer, "DELETE", one, "", 404, nil, nil, nil},
-		{"other recruiter cannot delete", OtherRecruiter, "DELETE", one, "", 404, nil, nil, nil},
-		{"anonymous cannot delete", "", "DELETE", one, "", 404, nil, nil, nil},
-		{"a question with answers is kept", Recruiter, "DELETE", one, "", 400, []string{"required relation"}, nil, nil},
-		{"team recruiter deletes", RecruiterOnTeam, "DELETE", url + "/" + QuestionSpare, "", 204, nil, nil, nil},
+		{Name: "team recruiter edits", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"prompt":"Introduce yourself"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{"Introduce yourself"}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "owner cannot move it to another interview", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"interview":"` + InterviewTwo + `"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot edit", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"prompt":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot edit", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(OtherRecruiter), Body: strings.NewReader(`{"prompt":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot edit", Method: http.MethodPatch, URL: one, Body: strings.NewReader(`{"prompt":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot delete", Method: http.MethodDelete, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "a question with answers is kept", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 400, ExpectedContent: []string{"required relation"}, ExpectedEvents: Fired(DeleteRequest, DeleteFailed)},
+		{Name: "team recruiter deletes", Method: http.MethodDelete, URL: url + "/" + QuestionSpare, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, RecordDeleted)},
 	})
 }
 
@@ -140,19 +169,31 @@ func TestLibraryQuestionRules(t *testing.T) {
 	url := "/api/collections/library_questions/records"
 	one := url + "/" + LibraryOne
 	body := `{"prompt":"Describe a conflict you solved","category":"Teamwork","answer_seconds":120}`
-	run(t, []rc{
-		{"reviewer reads the library", OtherReviewer, list, url, "", 200, []string{LibraryOne}, nil, nil},
-		{"anonymous cannot read it", "", list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"anonymous cannot view", "", list, one, "", 404, nil, nil, nil},
-		{"recruiter adds", Recruiter, "POST", url, body, 200, []string{"Teamwork"}, nil, nil},
-		{"admin adds", Admin, "POST", url, body, 200, []string{"Teamwork"}, nil, nil},
-		{"reviewer cannot add", Reviewer, "POST", url, body, 400, nil, nil, nil},
-		{"anonymous cannot add", "", "POST", url, body, 400, nil, nil, nil},
-		{"recruiter edits", OtherRecruiter, "PATCH", one, `{"category":"Motivation"}`, 200, []string{"Motivation"}, nil, nil},
-		{"reviewer cannot edit", Reviewer, "PATCH", one, `{"category":"x"}`, 404, nil, nil, nil},
-		{"reviewer cannot delete", Reviewer, "DELETE", one, "", 404, nil, nil, nil},
-		{"anonymous cannot delete", "", "DELETE", one, "", 404, nil, nil, nil},
-		{"recruiter deletes", Recruiter, "DELETE", one, "", 204, nil, nil, nil},
+	run(t, []tests.ApiScenario{
+		{Name: "reviewer reads the library", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{LibraryOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "anonymous cannot read it", Method: http.MethodGet, URL: url,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "anonymous cannot view", Method: http.MethodGet, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "recruiter adds", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(body),
+			ExpectedStatus: 200, ExpectedContent: []string{"Teamwork"}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "admin adds", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin), Body: strings.NewReader(body),
+			ExpectedStatus: 200, ExpectedContent: []string{"Teamwork"}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "reviewer cannot add", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(body),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot add", Method: http.MethodPost, URL: url, Body: strings.NewReader(body),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "recruiter edits", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(OtherRecruiter), Body: strings.NewReader(`{"category":"Motivation"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{"Motivation"}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "reviewer cannot edit", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"category":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot delete", Method: http.MethodDelete, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "recruiter deletes", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, RecordDeleted)},
 	})
 }
 
@@ -167,21 +208,31 @@ func TestCandidateRules(t *testing.T) {
 		}
 		return r.GetString("token")
 	}
-	run(t, []rc{
-		{"admin lists all, without tokens", Admin, list, url, "", 200, []string{CandidateOne, CandidateTwo}, []string{`"token"`}, nil},
-		{"team reviewer lists team's", Reviewer, list, url, "", 200, []string{CandidateOne}, []string{CandidateTwo, `"token"`}, nil},
-		{"other recruiter lists own", OtherRecruiter, list, url, "", 200, []string{CandidateTwo}, []string{CandidateOne}, nil},
-		{"other reviewer lists nothing", OtherReviewer, list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"anonymous lists nothing", "", list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"view has no token", Recruiter, list, one, "", 200, []string{`"name":"Ada"`}, []string{`"token"`}, nil},
-		{"other recruiter cannot view", OtherRecruiter, list, one, "", 404, nil, nil, nil},
-		{"nobody can filter by token", Admin, list, url + "?filter=token!=''", "", 400, nil, []string{CandidateOne}, nil},
-		{"nobody can sort by token", Admin, list, url + "?sort=token", "", 400, nil, []string{CandidateOne}, nil},
+	run(t, []tests.ApiScenario{
+		{Name: "admin lists all, without tokens", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{CandidateOne, CandidateTwo}, NotExpectedContent: []string{`"token"`}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
+		{Name: "team reviewer lists team's", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{CandidateOne}, NotExpectedContent: []string{CandidateTwo, `"token"`}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "other recruiter lists own", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{CandidateTwo}, NotExpectedContent: []string{CandidateOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "other reviewer lists nothing", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "anonymous lists nothing", Method: http.MethodGet, URL: url,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "view has no token", Method: http.MethodGet, URL: one, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Ada"`}, NotExpectedContent: []string{`"token"`}, ExpectedEvents: Fired(ViewRequest, Enriched(1))},
+		{Name: "other recruiter cannot view", Method: http.MethodGet, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "nobody can filter by token", Method: http.MethodGet, URL: url + "?filter=token!=''", Headers: tpl.Auth(Admin),
+			ExpectedStatus: 400, NotExpectedContent: []string{CandidateOne}, ExpectedEvents: Fired()},
+		{Name: "nobody can sort by token", Method: http.MethodGet, URL: url + "?sort=token", Headers: tpl.Auth(Admin),
+			ExpectedStatus: 400, NotExpectedContent: []string{CandidateOne}, ExpectedEvents: Fired()},
 
-		{"owner invites; the server sets token, status and stage", Recruiter, "POST", url,
-			`{"interview":"` + InterviewOne + `","name":"Linus","email":"linus@example.com","token":"` + planted + `"}`,
-			200, []string{`"status":"invited"`, `"stage":"new"`}, []string{`"token"`, planted},
-			func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		{Name: "owner invites; the server sets token, status and stage", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter),
+			Body:           strings.NewReader(`{"interview":"` + InterviewOne + `","name":"Linus","email":"linus@example.com","token":"` + planted + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"status":"invited"`, `"stage":"new"`}, NotExpectedContent: []string{`"token"`, planted},
+			ExpectedEvents: FiredBesidesInvitation(CreateRequest, RecordCreated, Enriched(1)),
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				r, err := app.FindFirstRecordByData("candidates", "email", "linus@example.com")
 				if err != nil {
 					t.Fatal(err)
@@ -190,23 +241,32 @@ func TestCandidateRules(t *testing.T) {
 					t.Fatalf("token %q: want 43 fresh random characters", tok)
 				}
 			}},
-		{"team recruiter invites", RecruiterOnTeam, "POST", url, `{"interview":"` + InterviewOne + `","name":"Linus","email":"linus@example.com"}`, 200, []string{"Linus"}, nil, nil},
-		{"the same email twice in one interview is refused", Recruiter, "POST", url, `{"interview":"` + InterviewOne + `","name":"Ada again","email":"ADA@example.com"}`, 400, nil, nil, nil},
-		{"a bad email is refused", Recruiter, "POST", url, `{"interview":"` + InterviewOne + `","name":"X","email":"not-an-email"}`, 400, []string{`"email"`}, nil, nil},
-		{"reviewer cannot invite", Reviewer, "POST", url, `{"interview":"` + InterviewOne + `","name":"X","email":"x@example.com"}`, 400, nil, nil, nil},
-		{"other recruiter cannot invite to another's interview", OtherRecruiter, "POST", url, `{"interview":"` + InterviewOne + `","name":"X","email":"x@example.com"}`, 400, nil, nil, nil},
-		{"anonymous cannot invite", "", "POST", url, `{"interview":"` + InterviewOne + `","name":"X","email":"x@example.com"}`, 400, nil, nil, nil},
+		{Name: "team recruiter invites", Method: http.MethodPost, URL: url, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"interview":"` + InterviewOne + `","name":"Linus","email":"linus@example.com"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{"Linus"}, ExpectedEvents: FiredBesidesInvitation(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "the same email twice in one interview is refused", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"interview":"` + InterviewOne + `","name":"Ada again","email":"ADA@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired(CreateRequest, CreateFailed)},
+		{Name: "a bad email is refused", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"interview":"` + InterviewOne + `","name":"X","email":"not-an-email"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"email"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "reviewer cannot invite", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"interview":"` + InterviewOne + `","name":"X","email":"x@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot invite to another's interview", Method: http.MethodPost, URL: url, Headers: tpl.Auth(OtherRecruiter), Body: strings.NewReader(`{"interview":"` + InterviewOne + `","name":"X","email":"x@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot invite", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"interview":"` + InterviewOne + `","name":"X","email":"x@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
 
-		{"team recruiter moves the stage", RecruiterOnTeam, "PATCH", one, `{"stage":"shortlisted"}`, 200, []string{`"stage":"shortlisted"`}, nil, nil},
-		{"the token cannot be changed through the API", Admin, "PATCH", one, `{"token":"` + planted + `"}`, 200, nil, []string{planted},
-			func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		{Name: "team recruiter moves the stage", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"stage":"shortlisted"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"shortlisted"`}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "the token cannot be changed through the API", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"token":"` + planted + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{CandidateOne}, NotExpectedContent: []string{planted}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1)),
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				if tokenOf(t, app, CandidateOne) == planted {
 					t.Fatal("token was replaced through the API")
 				}
 			}},
-		{"the team cannot give consent or mark progress in a candidate's name", Admin, "PATCH", one,
-			`{"consent_at":"2020-01-01 00:00:00.000Z","started_at":"2020-01-01 00:00:00.000Z","completed_at":"2020-01-01 00:00:00.000Z"}`, 200, nil, []string{"2020-01-01"},
-			func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		{Name: "the team cannot give consent or mark progress in a candidate's name", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Admin),
+			Body:           strings.NewReader(`{"consent_at":"2020-01-01 00:00:00.000Z","started_at":"2020-01-01 00:00:00.000Z","completed_at":"2020-01-01 00:00:00.000Z"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{CandidateOne}, NotExpectedContent: []string{"2020-01-01"}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1)),
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				r, _ := app.FindRecordById("candidates", CandidateOne)
 				for _, f := range []string{"consent_at", "started_at", "completed_at"} {
 					if strings.HasPrefix(r.GetString(f), "2020") {
@@ -214,16 +274,26 @@ func TestCandidateRules(t *testing.T) {
 					}
 				}
 			}},
-		{"an invitation cannot carry consent", Recruiter, "POST", url,
-			`{"interview":"` + InterviewOne + `","name":"Linus","email":"linus@example.com","consent_at":"2020-01-01 00:00:00.000Z"}`, 200, nil, []string{"2020-01-01"}, nil},
-		{"a candidate cannot be moved to another interview", Recruiter, "PATCH", one, `{"interview":"` + InterviewTwo + `"}`, 404, nil, nil, nil},
-		{"reviewer cannot change the stage", Reviewer, "PATCH", one, `{"stage":"hired"}`, 404, nil, nil, nil},
-		{"other recruiter cannot change", OtherRecruiter, "PATCH", one, `{"stage":"hired"}`, 404, nil, nil, nil},
-		{"anonymous cannot change", "", "PATCH", one, `{"stage":"hired"}`, 404, nil, nil, nil},
-		{"reviewer cannot delete", Reviewer, "DELETE", one, "", 404, nil, nil, nil},
-		{"other recruiter cannot delete", OtherRecruiter, "DELETE", one, "", 404, nil, nil, nil},
-		{"anonymous cannot delete", "", "DELETE", one, "", 404, nil, nil, nil},
-		{"owner deletes", Recruiter, "DELETE", one, "", 204, nil, nil, nil},
+		{Name: "an invitation cannot carry consent", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter),
+			Body:           strings.NewReader(`{"interview":"` + InterviewOne + `","name":"Linus","email":"linus@example.com","consent_at":"2020-01-01 00:00:00.000Z"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{"Linus"}, NotExpectedContent: []string{"2020-01-01"}, ExpectedEvents: FiredBesidesInvitation(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "a candidate cannot be moved to another interview", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"interview":"` + InterviewTwo + `"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot change the stage", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot change", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(OtherRecruiter), Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot change", Method: http.MethodPatch, URL: one, Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot delete", Method: http.MethodDelete, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		// with her go her answer and its review
+		{Name: "owner deletes", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, Times(RecordDeleted, 3))},
 	})
 }
 
@@ -231,24 +301,41 @@ func TestAnswerRules(t *testing.T) {
 	url := "/api/collections/answers/records"
 	one := url + "/" + AnswerOne
 	body := `{"candidate":"` + CandidateOne + `","question":"` + QuestionOne + `","take":2,"status":"complete"}`
-	run(t, []rc{
-		{"admin lists all", Admin, list, url, "", 200, []string{AnswerOne, AnswerTwo}, nil, nil},
-		{"team reviewer lists team's", Reviewer, list, url, "", 200, []string{AnswerOne}, []string{AnswerTwo}, nil},
-		{"other recruiter lists own", OtherRecruiter, list, url, "", 200, []string{AnswerTwo}, []string{AnswerOne}, nil},
-		{"other reviewer lists nothing", OtherReviewer, list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"anonymous lists nothing", "", list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"other recruiter cannot view", OtherRecruiter, list, one, "", 404, nil, nil, nil},
-		{"team reviewer views", Reviewer, list, one, "", 200, []string{AnswerOne}, nil, nil},
+	run(t, []tests.ApiScenario{
+		{Name: "admin lists all", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{AnswerOne, AnswerTwo}, ExpectedEvents: Fired(ListRequest, Enriched(2))},
+		{Name: "team reviewer lists team's", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{AnswerOne}, NotExpectedContent: []string{AnswerTwo}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "other recruiter lists own", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{AnswerTwo}, NotExpectedContent: []string{AnswerOne}, ExpectedEvents: Fired(ListRequest, Enriched(1))},
+		{Name: "other reviewer lists nothing", Method: http.MethodGet, URL: url, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "anonymous lists nothing", Method: http.MethodGet, URL: url,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "other recruiter cannot view", Method: http.MethodGet, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "team reviewer views", Method: http.MethodGet, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{AnswerOne}, ExpectedEvents: Fired(ViewRequest, Enriched(1))},
 		// answers come from the recorder only
-		{"admin cannot forge an answer", Admin, "POST", url, body, 403, nil, nil, nil},
-		{"recruiter cannot forge an answer", Recruiter, "POST", url, body, 403, nil, nil, nil},
-		{"anonymous cannot forge an answer", "", "POST", url, body, 403, nil, nil, nil},
-		{"admin cannot edit an answer", Admin, "PATCH", one, `{"status":"failed"}`, 403, nil, nil, nil},
-		{"recruiter cannot edit an answer", Recruiter, "PATCH", one, `{"submitted":false}`, 403, nil, nil, nil},
-		{"reviewer cannot delete", Reviewer, "DELETE", one, "", 404, nil, nil, nil},
-		{"other recruiter cannot delete", OtherRecruiter, "DELETE", one, "", 404, nil, nil, nil},
-		{"anonymous cannot delete", "", "DELETE", one, "", 404, nil, nil, nil},
-		{"team recruiter deletes", RecruiterOnTeam, "DELETE", one, "", 204, nil, nil, nil},
+		{Name: "admin cannot forge an answer", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin), Body: strings.NewReader(body),
+			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}, ExpectedEvents: Fired()},
+		{Name: "recruiter cannot forge an answer", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(body),
+			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot forge an answer", Method: http.MethodPost, URL: url, Body: strings.NewReader(body),
+			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}, ExpectedEvents: Fired()},
+		{Name: "admin cannot edit an answer", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"status":"failed"}`),
+			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}, ExpectedEvents: Fired()},
+		{Name: "recruiter cannot edit an answer", Method: http.MethodPatch, URL: one, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"submitted":false}`),
+			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}, ExpectedEvents: Fired()},
+		{Name: "reviewer cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "other recruiter cannot delete", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot delete", Method: http.MethodDelete, URL: one,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		// with it goes its review
+		{Name: "team recruiter deletes", Method: http.MethodDelete, URL: one, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, Times(RecordDeleted, 2))},
 	})
 }
 
@@ -257,27 +344,50 @@ func TestAnswerRules(t *testing.T) {
 func TestUserRules(t *testing.T) {
 	url := "/api/collections/users/records"
 	me := url + "/" + Reviewer
-	run(t, []rc{
-		{"team members see the directory, not others' emails", Reviewer, list, url, "", 200, []string{Admin, Recruiter, `"totalItems":6`}, []string{Recruiter + "@example.com"}, nil},
-		{"admin sees emails", Admin, list, url, "", 200, []string{Recruiter + "@example.com"}, nil, nil},
-		{"anonymous sees nobody", "", list, url, "", 200, []string{`"totalItems":0`}, nil, nil},
-		{"anonymous cannot view", "", list, me, "", 404, nil, nil, nil},
-		{"admin adds a team member", Admin, "POST", url, `{"name":"New","email":"new@example.com","role":"recruiter","password":"long enough pw","passwordConfirm":"long enough pw"}`, 200, []string{`"role":"recruiter"`}, nil, nil},
-		{"a short password is refused", Admin, "POST", url, `{"name":"New","email":"new@example.com","role":"recruiter","password":"short","passwordConfirm":"short"}`, 400, []string{`"password"`}, nil, nil},
-		{"a user without a role is refused", Admin, "POST", url, `{"name":"New","email":"new@example.com","password":"long enough pw","passwordConfirm":"long enough pw"}`, 400, []string{`"role"`}, nil, nil},
-		{"recruiter cannot add people", Recruiter, "POST", url, `{"name":"New","email":"new@example.com","role":"admin","password":"long enough pw","passwordConfirm":"long enough pw"}`, 400, nil, nil, nil},
-		{"nobody signs up alone", "", "POST", url, `{"name":"New","email":"new@example.com","role":"admin","password":"long enough pw","passwordConfirm":"long enough pw"}`, 400, nil, nil, nil},
-		{"a member renames themself", Reviewer, "PATCH", me, `{"name":"Renamed"}`, 200, []string{"Renamed"}, nil, nil},
-		{"a member cannot promote themself", Reviewer, "PATCH", me, `{"role":"admin"}`, 404, nil, nil, nil},
-		{"a member cannot edit another", Recruiter, "PATCH", me, `{"name":"x"}`, 404, nil, nil, nil},
-		{"admin changes a role", Admin, "PATCH", me, `{"role":"recruiter"}`, 200, []string{`"role":"recruiter"`}, nil, nil},
-		{"recruiter cannot remove people", Recruiter, "DELETE", me, "", 404, nil, nil, nil},
-		{"anonymous cannot remove people", "", "DELETE", me, "", 404, nil, nil, nil},
-		{"admin removes a member", Admin, "DELETE", url + "/" + OtherReviewer, "", 204, nil, nil, nil},
-		{"the only admin cannot step down", Admin, "PATCH", url + "/" + Admin, `{"role":"recruiter"}`, 400, []string{"This is the only admin. Make someone else admin first"}, nil, nil},
-		{"the only admin cannot be removed", Admin, "DELETE", url + "/" + Admin, "", 400, []string{"This is the only admin"}, nil, nil},
-		{"sign-in with the right password", "", "POST", "/api/collections/users/auth-with-password", `{"identity":"` + Reviewer + `@example.com","password":"` + Password + `"}`, 200, []string{`"token"`, `"role":"reviewer"`}, nil, nil},
-		{"sign-in with a wrong password", "", "POST", "/api/collections/users/auth-with-password", `{"identity":"` + Reviewer + `@example.com","password":"wrong password"}`, 400, nil, []string{`"token"`}, nil},
+	run(t, []tests.ApiScenario{
+		{Name: "team members see the directory, not others' emails", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{Admin, Recruiter, `"totalItems":6`}, NotExpectedContent: []string{Recruiter + "@example.com"}, ExpectedEvents: Fired(ListRequest, Enriched(6))},
+		{Name: "admin sees emails", Method: http.MethodGet, URL: url, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{Recruiter + "@example.com"}, ExpectedEvents: Fired(ListRequest, Enriched(6))},
+		{Name: "anonymous sees nobody", Method: http.MethodGet, URL: url,
+			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":0`}, ExpectedEvents: Fired(ListRequest)},
+		{Name: "anonymous cannot view", Method: http.MethodGet, URL: me,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "admin adds a team member", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"name":"New","email":"new@example.com","role":"recruiter","password":"long enough pw","passwordConfirm":"long enough pw"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"role":"recruiter"`}, ExpectedEvents: Fired(CreateRequest, RecordCreated, Enriched(1))},
+		{Name: "a short password is refused", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"name":"New","email":"new@example.com","role":"recruiter","password":"short","passwordConfirm":"short"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"password"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "a user without a role is refused", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"name":"New","email":"new@example.com","password":"long enough pw","passwordConfirm":"long enough pw"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"role"`}, ExpectedEvents: Fired(CreateRequest, CreateInvalid)},
+		{Name: "recruiter cannot add people", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"name":"New","email":"new@example.com","role":"admin","password":"long enough pw","passwordConfirm":"long enough pw"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "nobody signs up alone", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"New","email":"new@example.com","role":"admin","password":"long enough pw","passwordConfirm":"long enough pw"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, ExpectedEvents: Fired()},
+		{Name: "a member renames themself", Method: http.MethodPatch, URL: me, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"name":"Renamed"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{"Renamed"}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "a member cannot promote themself", Method: http.MethodPatch, URL: me, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"role":"admin"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "a member cannot edit another", Method: http.MethodPatch, URL: me, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"name":"x"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "admin changes a role", Method: http.MethodPatch, URL: me, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"role":"recruiter"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"role":"recruiter"`}, ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1))},
+		{Name: "recruiter cannot remove people", Method: http.MethodDelete, URL: me, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "anonymous cannot remove people", Method: http.MethodDelete, URL: me,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, ExpectedEvents: Fired()},
+		{Name: "admin removes a member", Method: http.MethodDelete, URL: url + "/" + OtherReviewer, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 204, ExpectedEvents: Fired(DeleteRequest, RecordDeleted)},
+		{Name: "the only admin cannot step down", Method: http.MethodPatch, URL: url + "/" + Admin, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"role":"recruiter"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{"This is the only admin. Make someone else admin first"}, ExpectedEvents: Fired(UpdateRequest)},
+		{Name: "the only admin cannot be removed", Method: http.MethodDelete, URL: url + "/" + Admin, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 400, ExpectedContent: []string{"This is the only admin"}, ExpectedEvents: Fired(DeleteRequest)},
+		// the sign-in from a new device saves its auth origin (PocketBase's _authOrigins)
+		{Name: "sign-in with the right password", Method: http.MethodPost, URL: "/api/collections/users/auth-with-password", Body: strings.NewReader(`{"identity":"` + Reviewer + `@example.com","password":"` + Password + `"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"token"`, `"role":"reviewer"`},
+			ExpectedEvents: Fired(map[string]int{"OnRecordAuthWithPasswordRequest": 1, "OnRecordAuthRequest": 1}, RecordCreated, Enriched(1))},
+		{Name: "sign-in with a wrong password", Method: http.MethodPost, URL: "/api/collections/users/auth-with-password", Body: strings.NewReader(`{"identity":"` + Reviewer + `@example.com","password":"wrong password"}`),
+			ExpectedStatus: 400, NotExpectedContent: []string{`"token"`},
+			ExpectedEvents: Fired(map[string]int{"OnRecordAuthWithPasswordRequest": 1})},
 	})
 }
 
@@ -286,7 +396,8 @@ func TestAnAdminStepsDownWhenAnotherRemains(t *testing.T) {
 	s := tests.ApiScenario{
 		Method: http.MethodPatch, URL: "/api/collections/users/records/" + Admin, Body: strings.NewReader(`{"role":"recruiter"}`),
 		Headers: tpl.Auth(Admin), ExpectedStatus: 200, ExpectedContent: []string{`"role":"recruiter"`},
-		TestAppFactory: func(t testing.TB) *tests.TestApp { return tpl.New(t) },
+		ExpectedEvents: Fired(UpdateRequest, RecordUpdated, Enriched(1)),
+		TestAppFactory: tpl.New,
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 			u, err := app.FindRecordById("users", Recruiter)
 			if err != nil {
