@@ -21,7 +21,8 @@ const exportURL = "/api/takeone/interviews/" + InterviewOne + "/export.csv"
 
 // Ada (CandidateOne) gets a second submitted answer and more reviews: of AnswerOne, Reviewer 4 (fixture) and
 // Recruiter 5; of the spare answer, Reviewer 3; of Ada as a whole, RecruiterOnTeam 2. Her interview is complete.
-// Candidates with names a spreadsheet could take for formulas, or that need quoting, join her.
+// Candidates with names a spreadsheet could take for formulas, or that need quoting, join her (their invitations
+// settled, so that the request's events are its own).
 func exportFixtures(t testing.TB, app core.App) {
 	t.Helper()
 	save := func(collection, id string, fields map[string]any) {
@@ -54,6 +55,7 @@ func exportFixtures(t testing.TB, app core.App) {
 	for i, name := range []string{`=HYPERLINK("https://example.com/x","Click")`, "@risk", "+1 caller", "-minus", `Doe, "Jane"`, "bob"} {
 		save("candidates", "candidateextra"+string(rune('a'+i)), map[string]any{"interview": InterviewOne, "name": name, "email": "extra" + string(rune('a'+i)) + "@example.com"})
 	}
+	AwaitInvitations(t, app)
 }
 
 // readExport parses the file and indexes its rows by name.
@@ -74,35 +76,35 @@ func readExport(t testing.TB, body []byte) (header []string, rows map[string][]s
 	return records[0], rows, order
 }
 
+// Only the interview's team exports it, and the file holds the interview's candidates alone (not Grace, of interview
+// Two). Reading writes nothing.
 func TestExportAccess(t *testing.T) {
-	for _, c := range []struct {
-		name   string
-		as     string
-		url    string
-		status int
-		see    string
-	}{
-		{"an admin", Admin, exportURL, 200, "Ada"},
-		{"the owner", Recruiter, exportURL, 200, "Ada"},
-		{"a recruiter on the team", RecruiterOnTeam, exportURL, 200, "Ada"},
-		{"a reviewer on the team", Reviewer, exportURL, 200, "Ada"},
-		{"a recruiter off the team", OtherRecruiter, exportURL, 404, "No such interview"},
-		{"a reviewer off the team", OtherReviewer, exportURL, 404, "No such interview"},
-		{"anonymous", "", exportURL, 401, `"status":401`},
-		{"an unknown interview", Admin, "/api/takeone/interviews/nosuchinterview/export.csv", 404, "No such interview"},
-	} {
-		s := tests.ApiScenario{Name: c.name, Method: http.MethodGet, URL: c.url, Headers: tpl.Auth(c.as), ExpectedStatus: c.status,
-			ExpectedContent: []string{c.see}, NotExpectedContent: []string{"Grace"}, TestAppFactory: func(t testing.TB) *tests.TestApp { return tpl.New(t) }}
-		s.Test(t)
-	}
+	run(t, []tests.ApiScenario{
+		{Name: "an admin", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{"Ada"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+		{Name: "the owner", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{"Ada"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+		{Name: "a recruiter on the team", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{"Ada"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+		{Name: "a reviewer on the team", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 200, ExpectedContent: []string{"Ada"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+		{Name: "a recruiter off the team", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+		{Name: "a reviewer off the team", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+		{Name: "anonymous", Method: http.MethodGet, URL: exportURL,
+			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+		{Name: "an unknown interview", Method: http.MethodGet, URL: "/api/takeone/interviews/nosuchinterview/export.csv", Headers: tpl.Auth(Admin),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
+	})
 }
 
 // The file as a spreadsheet opens it: headers, one row per candidate, ratings, quoting, no formulas.
 func TestExportFile(t *testing.T) {
-	s := tests.ApiScenario{Name: "admin's export", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(Admin), ExpectedStatus: 200,
-		ExpectedContent: []string{"Ada"},
-		TestAppFactory:  func(t testing.TB) *tests.TestApp { return tpl.New(t) },
-		BeforeTestFunc:  func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { exportFixtures(t, app) },
+	s := tests.ApiScenario{Name: "admin's export", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(Admin), ExpectedStatus: 200, ExpectedContent: []string{"Ada"},
+		ExpectedEvents: Fired(),
+		TestAppFactory: tpl.New,
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { exportFixtures(t, app) },
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 			for k, want := range map[string]string{
 				"Content-Type":        "text/csv; charset=utf-8",
@@ -158,20 +160,20 @@ func TestExportIsBlindLikeTheReviews(t *testing.T) {
 		given func(testing.TB, core.App)
 		want  []string // Reviews, Average rating, Q1, Q2 of Ada
 	}{
-		{"an admin off the team: every review", Admin, nil, []string{"4", "3.50", "4.50", "3.00"}},
-		{"the owner rated the first answer only", Recruiter, nil, []string{"2", "4.50", "4.50", ""}},
-		{"the reviewer rated both answers, not Ada as a whole", Reviewer, nil, []string{"3", "4.00", "4.50", "3.00"}},
-		{"the team recruiter reviewed Ada as a whole only", RecruiterOnTeam, nil, []string{"1", "2.00", "", ""}},
-		{"an admin on the team who rated nothing", Admin, func(t testing.TB, app core.App) {
+		{name: "an admin off the team: every review", as: Admin, want: []string{"4", "3.50", "4.50", "3.00"}},
+		{name: "the owner rated the first answer only", as: Recruiter, want: []string{"2", "4.50", "4.50", ""}},
+		{name: "the reviewer rated both answers, not Ada as a whole", as: Reviewer, want: []string{"3", "4.00", "4.50", "3.00"}},
+		{name: "the team recruiter reviewed Ada as a whole only", as: RecruiterOnTeam, want: []string{"1", "2.00", "", ""}},
+		{name: "an admin on the team who rated nothing", as: Admin, given: func(t testing.TB, app core.App) {
 			i, _ := app.FindRecordById("interviews", InterviewOne)
 			i.Set("team+", Admin)
 			if err := app.Save(i); err != nil {
 				t.Fatal(err)
 			}
-		}, []string{"0", "", "", ""}},
+		}, want: []string{"0", "", "", ""}},
 	} {
-		s := tests.ApiScenario{Name: c.name, Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(c.as), ExpectedStatus: 200, ExpectedContent: []string{"Ada"},
-			TestAppFactory: func(t testing.TB) *tests.TestApp { return tpl.New(t) },
+		s := tests.ApiScenario{Name: c.name, Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(c.as), ExpectedStatus: 200, ExpectedContent: []string{"Ada"}, ExpectedEvents: Fired(),
+			TestAppFactory: tpl.New,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 				exportFixtures(t, app)
 				if c.given != nil {

@@ -15,46 +15,48 @@ var tpl *Template
 
 func TestMain(m *testing.M) { Main(m, &tpl) }
 
-func TestCandidateLink(t *testing.T) {
-	url := "/api/takeone/candidates/" + CandidateOne + "/link"
-	for _, c := range []struct {
-		name   string
-		as     string
-		url    string
-		status int
-		see    string
-	}{
-		{"admin gets the link", Admin, url, 200, `"url":"http://127.0.0.1:8090/i/`},
-		{"the owner gets the link", Recruiter, url, 200, `"url":"http://127.0.0.1:8090/i/`},
-		{"a recruiter on the team gets the link", RecruiterOnTeam, url, 200, `/i/`},
-		{"a reviewer does not", Reviewer, url, 404, "No such candidate"},
-		{"a recruiter off the team does not", OtherRecruiter, url, 404, "No such candidate"},
-		{"a reviewer off the team does not", OtherReviewer, url, 404, "No such candidate"},
-		{"anonymous does not", "", url, 401, `"status":401`},
-		{"an unknown candidate", Admin, "/api/takeone/candidates/nosuchcandidat/link", 404, "No such candidate"},
-	} {
-		s := tests.ApiScenario{
-			Name:            c.name,
-			Method:          http.MethodPost,
-			URL:             c.url,
-			Headers:         tpl.Auth(c.as),
-			ExpectedStatus:  c.status,
-			ExpectedContent: []string{c.see},
-			TestAppFactory:  tpl.New,
-			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
-				if c.status != 200 {
-					return
-				}
-				candidate, err := app.FindRecordById("candidates", CandidateOne)
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, _ := io.ReadAll(res.Body)
-				if want := "/i/" + candidate.GetString("token") + `"`; !strings.Contains(string(body), want) {
-					t.Fatalf("link %s is not the candidate's (%s)", body, want)
-				}
-			},
+// run runs a table of requests, each on a fresh clone of the template; every case says which events fire.
+func run(t *testing.T, scenarios []tests.ApiScenario) {
+	t.Helper()
+	for _, s := range scenarios {
+		if s.ExpectedEvents == nil {
+			t.Fatalf("%s: no ExpectedEvents", s.Name)
+		}
+		if s.TestAppFactory == nil {
+			s.TestAppFactory = tpl.New
 		}
 		s.Test(t)
 	}
+}
+
+func TestCandidateLink(t *testing.T) {
+	url := "/api/takeone/candidates/" + CandidateOne + "/link"
+	theCandidatesLink := func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		candidate, err := app.FindRecordById("candidates", CandidateOne)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		if want := "/i/" + candidate.GetString("token") + `"`; !strings.Contains(string(body), want) {
+			t.Fatalf("link %s is not the candidate's (%s)", body, want)
+		}
+	}
+	run(t, []tests.ApiScenario{
+		{Name: "admin gets the link", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{`"url":"http://127.0.0.1:8090/i/`}, ExpectedEvents: Fired(), AfterTestFunc: theCandidatesLink},
+		{Name: "the owner gets the link", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{`"url":"http://127.0.0.1:8090/i/`}, ExpectedEvents: Fired(), AfterTestFunc: theCandidatesLink},
+		{Name: "a recruiter on the team gets the link", Method: http.MethodPost, URL: url, Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{`/i/`}, ExpectedEvents: Fired(), AfterTestFunc: theCandidatesLink},
+		{Name: "a reviewer does not", Method: http.MethodPost, URL: url, Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired()},
+		{Name: "a recruiter off the team does not", Method: http.MethodPost, URL: url, Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired()},
+		{Name: "a reviewer off the team does not", Method: http.MethodPost, URL: url, Headers: tpl.Auth(OtherReviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired()},
+		{Name: "anonymous does not", Method: http.MethodPost, URL: url,
+			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: Fired()},
+		{Name: "an unknown candidate", Method: http.MethodPost, URL: "/api/takeone/candidates/nosuchcandidat/link", Headers: tpl.Auth(Admin),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired()},
+	})
 }

@@ -20,26 +20,23 @@ const membersURL = "/api/takeone/team/members"
 
 func TestInviteMemberRules(t *testing.T) {
 	body := `{"name":"Riley","email":"riley@example.com","role":"reviewer"}`
-	for _, s := range []tests.ApiScenario{
-		{Name: "anonymous", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
-		{Name: "a recruiter", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), Headers: tpl.Auth(Recruiter), ExpectedStatus: 403, ExpectedContent: []string{"Only admins add team members"}},
-		{Name: "a reviewer", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), Headers: tpl.Auth(Reviewer), ExpectedStatus: 403, ExpectedContent: []string{"Only admins"}},
+	run(t, []tests.ApiScenario{
+		{Name: "anonymous", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: Fired()},
+		{Name: "a recruiter", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), Headers: tpl.Auth(Recruiter), ExpectedStatus: 403, ExpectedContent: []string{"Only admins add team members"}, ExpectedEvents: Fired()},
+		{Name: "a reviewer", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), Headers: tpl.Auth(Reviewer), ExpectedStatus: 403, ExpectedContent: []string{"Only admins"}, ExpectedEvents: Fired()},
 		{Name: "bad fields", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(`{"name":" ","email":"nope","role":"boss"}`), Headers: tpl.Auth(Admin),
-			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"invalid","message":"Enter the name."}`, `"email":{"code":"invalid"`, `"role":{"code":"invalid","message":"Choose admin, recruiter or reviewer."}`}},
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"invalid","message":"Enter the name."}`, `"email":{"code":"invalid"`, `"role":{"code":"invalid","message":"Choose admin, recruiter or reviewer."}`}, ExpectedEvents: Fired()},
 		{Name: "someone already on the team", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(`{"name":"Again","email":"` + Reviewer + `@example.com","role":"reviewer"}`),
-			Headers: tpl.Auth(Admin), ExpectedStatus: 400, ExpectedContent: []string{"already on the team"}},
+			Headers: tpl.Auth(Admin), ExpectedStatus: 400, ExpectedContent: []string{"already on the team"}, ExpectedEvents: Fired()},
 		{Name: "an admin, without SMTP: the account and a link to pass on", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), Headers: tpl.Auth(Admin),
-			ExpectedStatus: 200, ExpectedContent: []string{`"email_sent":false`, `"reason":"The invitation email was not sent`, `"link":"http://127.0.0.1:8090/welcome/`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"email_sent":false`, `"reason":"The invitation email was not sent`, `"link":"http://127.0.0.1:8090/welcome/`}, ExpectedEvents: Fired(RecordCreated),
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				u, err := app.FindAuthRecordByEmail("users", "riley@example.com")
 				if err != nil || u.GetString("role") != "reviewer" || u.GetString("name") != "Riley" {
 					t.Fatalf("member: %v %v", u, err)
 				}
 			}},
-	} {
-		s.TestAppFactory = func(t testing.TB) *tests.TestApp { return tpl.New(t) }
-		s.Test(t)
-	}
+	})
 }
 
 // The invitation email's link lets the new member choose a password and sign in; the link then stops working.

@@ -37,84 +37,77 @@ func emailBody(stage, subject, text string) string {
 // Who may move a candidate, what is refused, and that nothing is half saved. No SMTP here.
 func TestChangeStage(t *testing.T) {
 	long := strings.Repeat("é", 10001)
-	for _, s := range []tests.ApiScenario{
-		{Name: "the owner shortlists", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"stage":"shortlisted"}`),
-			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"shortlisted"`, `"email":"none"`}, AfterTestFunc: stageIs("shortlisted")},
-		{Name: "a recruiter on the team rejects", Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"stage":"rejected"}`),
-			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"rejected"`}, AfterTestFunc: stageIs("rejected")},
-		{Name: "an admin hires", Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"stage":"hired"}`),
-			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"hired"`}, AfterTestFunc: stageIs("hired")},
-		{Name: "back to new", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"stage":"new"}`),
-			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"new"`}, AfterTestFunc: stageIs("new")},
-		{Name: "a reviewer on the team cannot", Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"stage":"hired"}`),
-			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, AfterTestFunc: stageIs("new")},
-		{Name: "a recruiter off the team cannot", Headers: tpl.Auth(OtherRecruiter), Body: strings.NewReader(`{"stage":"hired"}`),
-			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, AfterTestFunc: stageIs("new")},
-		{Name: "a reviewer off the team cannot", Headers: tpl.Auth(OtherReviewer), Body: strings.NewReader(`{"stage":"hired"}`),
-			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, AfterTestFunc: stageIs("new")},
-		{Name: "anonymous cannot", Body: strings.NewReader(`{"stage":"hired"}`),
-			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, AfterTestFunc: stageIs("new")},
-		{Name: "an unknown candidate", URL: "/api/takeone/candidates/nosuchcandidat/stage", Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"stage":"hired"}`),
-			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}},
+	run(t, []tests.ApiScenario{
+		{Name: "the owner shortlists", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"stage":"shortlisted"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"shortlisted"`, `"email":"none"`}, ExpectedEvents: Fired(RecordUpdated), AfterTestFunc: stageIs("shortlisted")},
+		{Name: "a recruiter on the team rejects", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(RecruiterOnTeam), Body: strings.NewReader(`{"stage":"rejected"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"rejected"`}, ExpectedEvents: Fired(RecordUpdated), AfterTestFunc: stageIs("rejected")},
+		{Name: "an admin hires", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"hired"`}, ExpectedEvents: Fired(RecordUpdated), AfterTestFunc: stageIs("hired")},
+		{Name: "back to new", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"stage":"new"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"stage":"new"`}, ExpectedEvents: Fired(RecordUpdated), AfterTestFunc: stageIs("new")},
+		{Name: "a reviewer on the team cannot", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Reviewer), Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "a recruiter off the team cannot", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(OtherRecruiter), Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "a reviewer off the team cannot", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(OtherReviewer), Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "anonymous cannot", Method: http.MethodPost, URL: stageURL, Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "an unknown candidate", Method: http.MethodPost, URL: "/api/takeone/candidates/nosuchcandidat/stage", Headers: tpl.Auth(Admin), Body: strings.NewReader(`{"stage":"hired"}`),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired()},
 
-		{Name: "an unknown stage", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"stage":"maybe"}`),
-			ExpectedStatus: 400, ExpectedContent: []string{`"message":"Unknown stage \"maybe\": use new, shortlisted, rejected or hired."`, `"stage":{"code":"invalid"`}, AfterTestFunc: stageIs("new")},
-		{Name: "no stage", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{}`),
-			ExpectedStatus: 400, ExpectedContent: []string{`Unknown stage \"\"`}, AfterTestFunc: stageIs("new")},
-		{Name: "not JSON", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`stage=hired`),
-			ExpectedStatus: 400, ExpectedContent: []string{`Send JSON: {\"stage\": \"shortlisted\"`}, AfterTestFunc: stageIs("new")},
-		{Name: "an email without a subject", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "  ", "Thank you.")),
-			ExpectedStatus: 400, ExpectedContent: []string{"The email needs a subject (or leave the email out", `"email.subject"`}, AfterTestFunc: stageIs("new")},
-		{Name: "an email without a text", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "Your application", "\n")),
-			ExpectedStatus: 400, ExpectedContent: []string{"The email needs a text", `"email.text"`}, AfterTestFunc: stageIs("new")},
-		{Name: "a text over 10,000 characters", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "Your application", long)),
-			ExpectedStatus: 400, ExpectedContent: []string{"The email text has 10001 characters; shorten it to 10000."}, AfterTestFunc: stageIs("new")},
-		{Name: "a subject on two lines", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "Hi\r\nBcc: everyone@example.com", "Text")),
-			ExpectedStatus: 400, ExpectedContent: []string{"Write the subject on one line."}, AfterTestFunc: stageIs("new")},
-		{Name: "a subject of 201 characters", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", strings.Repeat("s", 201), "Text")),
-			ExpectedStatus: 400, ExpectedContent: []string{"The subject has 201 characters; shorten it to 200."}, AfterTestFunc: stageIs("new")},
-		{Name: "every problem at once", Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("later", "", "")),
-			ExpectedStatus: 400, ExpectedContent: []string{`"stage":{`, `"email.subject":{`, `"email.text":{`}, AfterTestFunc: stageIs("new")},
+		{Name: "an unknown stage", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"stage":"maybe"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"message":"Unknown stage \"maybe\": use new, shortlisted, rejected or hired."`, `"stage":{"code":"invalid"`}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "no stage", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`Unknown stage \"\"`}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "not JSON", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`stage=hired`),
+			ExpectedStatus: 400, ExpectedContent: []string{`Send JSON: {\"stage\": \"shortlisted\"`}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "an email without a subject", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "  ", "Thank you.")),
+			ExpectedStatus: 400, ExpectedContent: []string{"The email needs a subject (or leave the email out", `"email.subject"`}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "an email without a text", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "Your application", "\n")),
+			ExpectedStatus: 400, ExpectedContent: []string{"The email needs a text", `"email.text"`}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "a text over 10,000 characters", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "Your application", long)),
+			ExpectedStatus: 400, ExpectedContent: []string{"The email text has 10001 characters; shorten it to 10000."}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "a subject on two lines", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", "Hi\r\nBcc: everyone@example.com", "Text")),
+			ExpectedStatus: 400, ExpectedContent: []string{"Write the subject on one line."}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "a subject of 201 characters", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("rejected", strings.Repeat("s", 201), "Text")),
+			ExpectedStatus: 400, ExpectedContent: []string{"The subject has 201 characters; shorten it to 200."}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
+		{Name: "every problem at once", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(emailBody("later", "", "")),
+			ExpectedStatus: 400, ExpectedContent: []string{`"stage":{`, `"email.subject":{`, `"email.text":{`}, ExpectedEvents: Fired(), AfterTestFunc: stageIs("new")},
 
-		{Name: "no mail server: the stage is saved, the answer says the email was not sent and what to do", Headers: tpl.Auth(Recruiter),
-			Body: strings.NewReader(emailBody("rejected", "Your application", strings.Repeat("x", 10000))), ExpectedStatus: 502,
-			ExpectedContent: []string{"The stage is saved (rejected), but the email was not sent. No mail server is set up (smtp.host)", "write to the candidate yourself", `"email":"failed"`, `"stage":"rejected"`},
-			AfterTestFunc:   stageIs("rejected")},
-	} {
-		s.Method = http.MethodPost
-		if s.URL == "" {
-			s.URL = stageURL
-		}
-		s.TestAppFactory = func(t testing.TB) *tests.TestApp { return tpl.New(t) }
-		s.Test(t)
-	}
+		{Name: "no mail server: the stage is saved, the answer says the email was not sent and what to do", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter),
+			Body:           strings.NewReader(emailBody("rejected", "Your application", strings.Repeat("x", 10000))),
+			ExpectedStatus: 502, ExpectedContent: []string{"The stage is saved (rejected), but the email was not sent. No mail server is set up (smtp.host)", "write to the candidate yourself", `"email":"failed"`, `"stage":"rejected"`},
+			ExpectedEvents: Fired(RecordUpdated),
+			AfterTestFunc:  stageIs("rejected")},
+	})
 }
 
 // The default email of every stage is ready to send: the candidate's name, the interview's title, the sender, and
 // within the limits the stage route checks.
 func TestStageEmailTemplates(t *testing.T) {
 	url := "/api/takeone/candidates/" + CandidateOne + "/stage-email?stage="
-	for _, s := range []tests.ApiScenario{
-		{Name: "rejected", URL: url + "rejected", Headers: tpl.Auth(Recruiter), ExpectedStatus: 200,
-			ExpectedContent: []string{`"subject":"Your application for Support engineer"`, `Hello Ada,`, "not to move forward", `Kind regards,\nTest recruiter`}},
-		{Name: "shortlisted", URL: url + "shortlisted", Headers: tpl.Auth(RecruiterOnTeam), ExpectedStatus: 200,
-			ExpectedContent: []string{`"subject":"Your video interview for Support engineer: next steps"`, "Hello Ada,", "next step"}},
-		{Name: "hired", URL: url + "hired", Headers: tpl.Auth(Admin), ExpectedStatus: 200,
-			ExpectedContent: []string{`"subject":"Good news about Support engineer"`, "Hello Ada,", "Congratulations", "Test admin"}},
-		{Name: "new", URL: url + "new", Headers: tpl.Auth(Recruiter), ExpectedStatus: 200,
-			ExpectedContent: []string{`"subject":"Your video interview for Support engineer"`, "reviewing them"}},
-		{Name: "an unknown stage", URL: url + "later", Headers: tpl.Auth(Recruiter), ExpectedStatus: 400,
-			ExpectedContent: []string{`Unknown stage \"later\": ask for ?stage=new, shortlisted, rejected or hired.`}},
-		{Name: "no stage", URL: "/api/takeone/candidates/" + CandidateOne + "/stage-email", Headers: tpl.Auth(Recruiter), ExpectedStatus: 400,
-			ExpectedContent: []string{"Unknown stage"}},
-		{Name: "a reviewer does not get one", URL: url + "rejected", Headers: tpl.Auth(Reviewer), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}},
-		{Name: "another team does not", URL: url + "rejected", Headers: tpl.Auth(OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}},
-		{Name: "anonymous does not", URL: url + "rejected", ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
-	} {
-		s.Method = http.MethodGet
-		s.TestAppFactory = func(t testing.TB) *tests.TestApp { return tpl.New(t) }
-		s.Test(t)
-	}
+	run(t, []tests.ApiScenario{
+		{Name: "rejected", Method: http.MethodGet, URL: url + "rejected", Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Your application for Support engineer"`, `Hello Ada,`, "not to move forward", `Kind regards,\nTest recruiter`}, ExpectedEvents: Fired()},
+		{Name: "shortlisted", Method: http.MethodGet, URL: url + "shortlisted", Headers: tpl.Auth(RecruiterOnTeam),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Your video interview for Support engineer: next steps"`, "Hello Ada,", "next step"}, ExpectedEvents: Fired()},
+		{Name: "hired", Method: http.MethodGet, URL: url + "hired", Headers: tpl.Auth(Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Good news about Support engineer"`, "Hello Ada,", "Congratulations", "Test admin"}, ExpectedEvents: Fired()},
+		{Name: "new", Method: http.MethodGet, URL: url + "new", Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 200, ExpectedContent: []string{`"subject":"Your video interview for Support engineer"`, "reviewing them"}, ExpectedEvents: Fired()},
+		{Name: "an unknown stage", Method: http.MethodGet, URL: url + "later", Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 400, ExpectedContent: []string{`Unknown stage \"later\": ask for ?stage=new, shortlisted, rejected or hired.`}, ExpectedEvents: Fired()},
+		{Name: "no stage", Method: http.MethodGet, URL: "/api/takeone/candidates/" + CandidateOne + "/stage-email", Headers: tpl.Auth(Recruiter),
+			ExpectedStatus: 400, ExpectedContent: []string{"Unknown stage"}, ExpectedEvents: Fired()},
+		{Name: "a reviewer does not get one", Method: http.MethodGet, URL: url + "rejected", Headers: tpl.Auth(Reviewer),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired()},
+		{Name: "another team does not", Method: http.MethodGet, URL: url + "rejected", Headers: tpl.Auth(OtherRecruiter),
+			ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: Fired()},
+		{Name: "anonymous does not", Method: http.MethodGet, URL: url + "rejected",
+			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: Fired()},
+	})
 }
 
 // Over a real SMTP server: the team takes the default email, edits it, moves the candidate and the email arrives
@@ -129,7 +122,7 @@ func TestStageEmailGoesToTheCandidate(t *testing.T) {
 	}
 	var template struct{ Subject, Text string }
 	(&tests.ApiScenario{Name: "the default rejection", Method: http.MethodGet, URL: "/api/takeone/candidates/" + CandidateOne + "/stage-email?stage=rejected",
-		Headers: tpl.Auth(Recruiter), ExpectedStatus: 200, ExpectedContent: []string{`"subject"`}, TestAppFactory: withBox,
+		Headers: tpl.Auth(Recruiter), ExpectedStatus: 200, ExpectedContent: []string{`"subject"`}, ExpectedEvents: Fired(), TestAppFactory: withBox,
 		AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
 			if err := json.NewDecoder(res.Body).Decode(&template); err != nil {
 				t.Fatal(err)
@@ -139,7 +132,7 @@ func TestStageEmailGoesToTheCandidate(t *testing.T) {
 
 	(&tests.ApiScenario{Name: "edited and sent with the stage", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter),
 		Body: strings.NewReader(emailBody("rejected", template.Subject, text)), TestAppFactory: withBox,
-		ExpectedStatus: 200, ExpectedContent: []string{`"stage":"rejected"`, `"email":"sent"`}, AfterTestFunc: stageIs("rejected")}).Test(t)
+		ExpectedStatus: 200, ExpectedContent: []string{`"stage":"rejected"`, `"email":"sent"`}, ExpectedEvents: Fired(RecordUpdated, MailerSend), AfterTestFunc: stageIs("rejected")}).Test(t)
 	e := box.Await(t, 1, 10*time.Second)[0]
 	if got := e.Recipients(); len(got) != 1 || got[0] != "ada@example.com" || e.To[0].Name != "Ada" {
 		t.Errorf("sent to %+v, want Ada <ada@example.com>", e.To)
@@ -154,8 +147,9 @@ func TestStageEmailGoesToTheCandidate(t *testing.T) {
 	}
 
 	(&tests.ApiScenario{Name: "an address the mail server refuses", Method: http.MethodPost, URL: "/api/takeone/candidates/" + CandidateTwo + "/stage", Headers: tpl.Auth(OtherRecruiter),
-		Body: strings.NewReader(emailBody("shortlisted", "Next steps", "Hello Grace.")), TestAppFactory: withBox, ExpectedStatus: 502,
-		ExpectedContent: []string{"The stage is saved (shortlisted), but the email was not sent. The mail server did not take it (", "check the candidate's email address and the SMTP settings, then send it again", `"email":"failed"`},
+		Body: strings.NewReader(emailBody("shortlisted", "Next steps", "Hello Grace.")), TestAppFactory: withBox,
+		ExpectedStatus: 502, ExpectedContent: []string{"The stage is saved (shortlisted), but the email was not sent. The mail server did not take it (", "check the candidate's email address and the SMTP settings, then send it again", `"email":"failed"`},
+		ExpectedEvents: Fired(RecordUpdated, MailerSend),
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 			if c, _ := app.FindRecordById("candidates", CandidateTwo); c.GetString("stage") != "shortlisted" {
 				t.Fatalf("stage %q after a refused email, want it saved", c.GetString("stage"))
@@ -164,13 +158,15 @@ func TestStageEmailGoesToTheCandidate(t *testing.T) {
 
 	closed := closedPort(t)
 	(&tests.ApiScenario{Name: "a mail server that cannot be reached", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter),
-		Body: strings.NewReader(emailBody("hired", "Good news", "Hello Ada.")), ExpectedStatus: 502,
+		Body: strings.NewReader(emailBody("hired", "Good news", "Hello Ada.")),
 		TestAppFactory: func(t testing.TB) *tests.TestApp {
 			app := withBox(t)
 			app.Settings().SMTP.Port = closed
 			return app
 		},
+		ExpectedStatus:  502,
 		ExpectedContent: []string{"The stage is saved (hired), but the email was not sent. The mail server did not take it", `"email":"failed"`},
+		ExpectedEvents:  Fired(RecordUpdated, MailerSend),
 		AfterTestFunc:   stageIs("hired")}).Test(t)
 	if n := len(box.Await(t, 1, time.Second)); n != 1 {
 		t.Errorf("%d emails in the mailbox, want only the first", n)
