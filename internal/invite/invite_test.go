@@ -151,16 +151,16 @@ func TestInvitationWithoutSMTPSaysWhatToDo(t *testing.T) {
 func TestResendIsForTheCandidatesInviters(t *testing.T) {
 	url := "/api/takeone/candidates/" + testapp.CandidateOne + "/invite"
 	for _, s := range []tests.ApiScenario{
-		{Name: "anonymous", Method: http.MethodPost, URL: url, ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
-		{Name: "a reviewer on the team", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.Reviewer), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}},
-		{Name: "another recruiter", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}},
-		{Name: "an unknown candidate", Method: http.MethodPost, URL: "/api/takeone/candidates/nosuchcandidate/invite", Headers: tpl.Auth(testapp.Admin), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}},
+		{Name: "anonymous", Method: http.MethodPost, URL: url, ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: testapp.Fired()},
+		{Name: "a reviewer on the team", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.Reviewer), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: testapp.Fired()},
+		{Name: "another recruiter", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: testapp.Fired()},
+		{Name: "an unknown candidate", Method: http.MethodPost, URL: "/api/takeone/candidates/nosuchcandidate/invite", Headers: tpl.Auth(testapp.Admin), ExpectedStatus: 404, ExpectedContent: []string{"No such candidate"}, ExpectedEvents: testapp.Fired()},
 		// no SMTP in the test config: the owner's retry is taken and answered with what to do
-		{Name: "the owner", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.Recruiter), ExpectedStatus: 502, ExpectedContent: []string{"No mail server is set up"}},
-		{Name: "a recruiter on the team", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.RecruiterOnTeam), ExpectedStatus: 502, ExpectedContent: []string{"No mail server is set up"}},
-		{Name: "an admin", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.Admin), ExpectedStatus: 502, ExpectedContent: []string{"No mail server is set up"}},
+		{Name: "the owner", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.Recruiter), ExpectedStatus: 502, ExpectedContent: []string{"No mail server is set up"}, ExpectedEvents: testapp.Fired(testapp.RecordUpdated)},
+		{Name: "a recruiter on the team", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.RecruiterOnTeam), ExpectedStatus: 502, ExpectedContent: []string{"No mail server is set up"}, ExpectedEvents: testapp.Fired(testapp.RecordUpdated)},
+		{Name: "an admin", Method: http.MethodPost, URL: url, Headers: tpl.Auth(testapp.Admin), ExpectedStatus: 502, ExpectedContent: []string{"No mail server is set up"}, ExpectedEvents: testapp.Fired(testapp.RecordUpdated)},
 	} {
-		s.TestAppFactory = func(t testing.TB) *tests.TestApp { return tpl.New(t) }
+		s.TestAppFactory = tpl.New
 		s.Test(t)
 	}
 }

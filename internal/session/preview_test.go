@@ -16,14 +16,16 @@ import (
 func TestPreviewIsForThoseWhoManageTheInterview(t *testing.T) {
 	url := "/api/takeone/interviews/" + testapp.InterviewOne + "/preview"
 	for _, s := range []tests.ApiScenario{
-		{Name: "anonymous", Method: http.MethodGet, URL: url, ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
-		{Name: "a reviewer on the team", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.Reviewer), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}},
-		{Name: "another recruiter", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}},
-		{Name: "another recruiter's take", Method: http.MethodPost, URL: url + "/practice", Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}},
-		{Name: "the owner sees the page as a new candidate", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.Recruiter), ExpectedStatus: 200,
+		{Name: "anonymous", Method: http.MethodGet, URL: url, ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: testapp.Fired()},
+		{Name: "a reviewer on the team", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.Reviewer), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}, ExpectedEvents: testapp.Fired()},
+		{Name: "another recruiter", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}, ExpectedEvents: testapp.Fired()},
+		{Name: "another recruiter's take", Method: http.MethodPost, URL: url + "/practice", Headers: tpl.Auth(testapp.OtherRecruiter), ExpectedStatus: 404, ExpectedContent: []string{"No such interview"}, ExpectedEvents: testapp.Fired()},
+		{Name: "the owner sees the page as a new candidate", Method: http.MethodGet, URL: url, Headers: tpl.Auth(testapp.Recruiter),
+			ExpectedStatus:     200,
 			ExpectedContent:    []string{`"state":"open"`, `"title":"Support engineer"`, `"submitted":false`, `"takes":[]`},
-			NotExpectedContent: []string{testapp.AnswerOne}},
-		{Name: "an unknown preview video", Method: http.MethodGet, URL: "/api/takeone/preview/takes/practice-nosuchtake00/video", ExpectedStatus: 404, ExpectedContent: []string{"record a new one"}},
+			NotExpectedContent: []string{testapp.AnswerOne},
+			ExpectedEvents:     testapp.Fired()}, // the preview stores nothing
+		{Name: "an unknown preview video", Method: http.MethodGet, URL: "/api/takeone/preview/takes/practice-nosuchtake00/video", ExpectedStatus: 404, ExpectedContent: []string{"record a new one"}, ExpectedEvents: testapp.Fired()},
 	} {
 		s.TestAppFactory = scenarioApp
 		s.Test(t)

@@ -32,23 +32,23 @@ func TestUnknownAndMalformedLinks(t *testing.T) {
 	unknown, short := strings.Repeat("A", 43), "abc"
 	type request struct{ name, token, method, path, body string }
 	requests := []request{
-		{"a link cut short", one[:42], http.MethodGet, "", ""},
-		{"a link with extra", one + "x", http.MethodGet, "", ""},
-		{"a link with odd characters", strings.Repeat("%21", 43), http.MethodGet, "", ""},
+		{name: "a link cut short", token: one[:42], method: http.MethodGet},
+		{name: "a link with extra", token: one + "x", method: http.MethodGet},
+		{name: "a link with odd characters", token: strings.Repeat("%21", 43), method: http.MethodGet},
 	}
 	for _, r := range []struct{ method, path, body string }{
-		{http.MethodGet, "", ""},
-		{http.MethodPost, "/consent", ""},
-		{http.MethodPost, "/claim", `{"tab":"tab-000000001"}`},
-		{http.MethodDelete, "/live", ""},
-		{http.MethodGet, "/answers/" + testapp.AnswerOne + "/video", ""},
-		{http.MethodPost, "/answers/" + testapp.AnswerOne + "/submit", ""},
-		{http.MethodGet, "/practice/practice-x/video", ""},
-		{http.MethodPost, "/practice", ""},
-		{http.MethodPost, "/questions/" + testapp.QuestionSpare + "/takes", ""},
+		{method: http.MethodGet},
+		{method: http.MethodPost, path: "/consent"},
+		{method: http.MethodPost, path: "/claim", body: `{"tab":"tab-000000001"}`},
+		{method: http.MethodDelete, path: "/live"},
+		{method: http.MethodGet, path: "/answers/" + testapp.AnswerOne + "/video"},
+		{method: http.MethodPost, path: "/answers/" + testapp.AnswerOne + "/submit"},
+		{method: http.MethodGet, path: "/practice/practice-x/video"},
+		{method: http.MethodPost, path: "/practice"},
+		{method: http.MethodPost, path: "/questions/" + testapp.QuestionSpare + "/takes"},
 	} {
-		requests = append(requests, request{"an unknown link", unknown, r.method, r.path, r.body},
-			request{"a short link", short, r.method, r.path, r.body})
+		requests = append(requests, request{name: "an unknown link", token: unknown, method: r.method, path: r.path, body: r.body},
+			request{name: "a short link", token: short, method: r.method, path: r.path, body: r.body})
 	}
 	for _, r := range requests {
 		scenario := tests.ApiScenario{
@@ -59,6 +59,7 @@ func TestUnknownAndMalformedLinks(t *testing.T) {
 			ExpectedStatus:     http.StatusNotFound,
 			ExpectedContent:    []string{checkTheLink},
 			NotExpectedContent: []string{"Support engineer", "Ada"},
+			ExpectedEvents:     testapp.Fired(),
 			TestAppFactory:     scenarioApp,
 		}
 		scenario.Test(t)
@@ -71,23 +72,23 @@ var closedLinks = []struct {
 	message string
 	prepare func(t testing.TB, app *tests.TestApp)
 }{
-	{"completed", "You have completed this interview", func(t testing.TB, app *tests.TestApp) {
+	{state: "completed", message: "You have completed this interview", prepare: func(t testing.TB, app *tests.TestApp) {
 		update(t, app, "candidates", testapp.CandidateOne, map[string]any{"status": "completed", "completed_at": types.NowDateTime()})
 	}},
-	{"withdrawn", "invitation was withdrawn", func(t testing.TB, app *tests.TestApp) {
+	{state: "withdrawn", message: "invitation was withdrawn", prepare: func(t testing.TB, app *tests.TestApp) {
 		update(t, app, "candidates", testapp.CandidateOne, map[string]any{"status": "withdrawn"})
 	}},
-	{"expired", "link has expired", func(t testing.TB, app *tests.TestApp) {
+	{state: "expired", message: "link has expired", prepare: func(t testing.TB, app *tests.TestApp) {
 		past, _ := types.ParseDateTime(time.Now().Add(-time.Minute))
 		update(t, app, "candidates", testapp.CandidateOne, map[string]any{"deadline": past})
 	}},
-	{"expired", "link has expired", func(t testing.TB, app *tests.TestApp) {
+	{state: "expired", message: "link has expired", prepare: func(t testing.TB, app *tests.TestApp) {
 		update(t, app, "candidates", testapp.CandidateOne, map[string]any{"status": "expired"})
 	}},
-	{"closed", "not open for answers", func(t testing.TB, app *tests.TestApp) {
+	{state: "closed", message: "not open for answers", prepare: func(t testing.TB, app *tests.TestApp) {
 		update(t, app, "interviews", testapp.InterviewOne, map[string]any{"status": "closed"})
 	}},
-	{"closed", "not open for answers", func(t testing.TB, app *tests.TestApp) {
+	{state: "closed", message: "not open for answers", prepare: func(t testing.TB, app *tests.TestApp) {
 		update(t, app, "interviews", testapp.InterviewOne, map[string]any{"status": "draft"})
 	}},
 }
@@ -104,6 +105,7 @@ func TestClosedLinkShowsNoQuestions(t *testing.T) {
 			ExpectedContent: []string{`"state":"` + c.state + `"`, c.message, `"questions":[]`, `"title":"Support engineer"`},
 			NotExpectedContent: []string{"Tell us about yourself", "Where do you see yourself?", testapp.QuestionOne,
 				testapp.AnswerOne, `"live"`},
+			ExpectedEvents: testapp.Fired(),
 			TestAppFactory: scenarioApp,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { c.prepare(t, app) },
 		}
@@ -115,12 +117,12 @@ func TestClosedLinkShowsNoQuestions(t *testing.T) {
 // with 410 and what the state means.
 func TestClosedLinkRefusesChanges(t *testing.T) {
 	routes := []struct{ method, path, body string }{
-		{http.MethodPost, "/consent", ""},
-		{http.MethodPost, "/claim", `{"tab":"tab-000000001"}`},
-		{http.MethodPost, "/answers/" + testapp.AnswerOne + "/submit", ""},
-		{http.MethodPost, "/questions/" + testapp.QuestionSpare + "/takes", ""},
-		{http.MethodPost, "/practice", ""},
-		{http.MethodGet, "/answers/" + testapp.AnswerOne + "/video", ""},
+		{method: http.MethodPost, path: "/consent"},
+		{method: http.MethodPost, path: "/claim", body: `{"tab":"tab-000000001"}`},
+		{method: http.MethodPost, path: "/answers/" + testapp.AnswerOne + "/submit"},
+		{method: http.MethodPost, path: "/questions/" + testapp.QuestionSpare + "/takes"},
+		{method: http.MethodPost, path: "/practice"},
+		{method: http.MethodGet, path: "/answers/" + testapp.AnswerOne + "/video"},
 	}
 	for i, c := range closedLinks {
 		for _, r := range routes {
@@ -131,6 +133,7 @@ func TestClosedLinkRefusesChanges(t *testing.T) {
 				Body:            strings.NewReader(r.body),
 				ExpectedStatus:  http.StatusGone,
 				ExpectedContent: []string{c.message},
+				ExpectedEvents:  testapp.Fired(), // nothing is written
 				TestAppFactory:  scenarioApp,
 				BeforeTestFunc:  func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) { c.prepare(t, app) },
 				AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
@@ -351,6 +354,7 @@ func TestOneTabAtATime(t *testing.T) {
 			Body:            strings.NewReader(body),
 			ExpectedStatus:  http.StatusBadRequest,
 			ExpectedContent: []string{`Send {\"tab\": ID} with an ID of 8 to 64 characters`},
+			ExpectedEvents:  testapp.Fired(),
 			TestAppFactory:  scenarioApp,
 		}
 		scenario.Test(t)
@@ -399,18 +403,21 @@ func TestSubmitRefused(t *testing.T) {
 		status  int
 		want    string
 	}{
-		{"another candidate's take", tokens[testapp.CandidateOne], testapp.AnswerTwo, nil, http.StatusNotFound, "No such take of yours"},
-		{"no such take", tokens[testapp.CandidateOne], "answernothere01", nil, http.StatusNotFound, "No such take of yours"},
-		{"a failed take", tokens[testapp.CandidateOne], "answerfailed001", func(t testing.TB, app *tests.TestApp) {
+		{name: "another candidate's take", token: tokens[testapp.CandidateOne], answer: testapp.AnswerTwo,
+			status: http.StatusNotFound, want: "No such take of yours"},
+		{name: "no such take", token: tokens[testapp.CandidateOne], answer: "answernothere01",
+			status: http.StatusNotFound, want: "No such take of yours"},
+		{name: "a failed take", token: tokens[testapp.CandidateOne], answer: "answerfailed001", prepare: func(t testing.TB, app *tests.TestApp) {
 			take(t, app, "answerfailed001", testapp.CandidateOne, testapp.QuestionSpare, "failed", false)
-		}, http.StatusBadRequest, "no recording to submit"},
-		{"a take still recording", tokens[testapp.CandidateOne], "answerrecord001", func(t testing.TB, app *tests.TestApp) {
+		}, status: http.StatusBadRequest, want: "no recording to submit"},
+		{name: "a take still recording", token: tokens[testapp.CandidateOne], answer: "answerrecord001", prepare: func(t testing.TB, app *tests.TestApp) {
 			take(t, app, "answerrecord001", testapp.CandidateOne, testapp.QuestionSpare, "recording", false)
-		}, http.StatusConflict, "still being recorded"},
-		{"the submitted take again", tokens[testapp.CandidateOne], testapp.AnswerOne, nil, http.StatusConflict, "already submitted"},
-		{"a second take of a submitted question", tokens[testapp.CandidateOne], "answersecond001", func(t testing.TB, app *tests.TestApp) {
+		}, status: http.StatusConflict, want: "still being recorded"},
+		{name: "the submitted take again", token: tokens[testapp.CandidateOne], answer: testapp.AnswerOne,
+			status: http.StatusConflict, want: "already submitted"},
+		{name: "a second take of a submitted question", token: tokens[testapp.CandidateOne], answer: "answersecond001", prepare: func(t testing.TB, app *tests.TestApp) {
 			take(t, app, "answersecond001", testapp.CandidateOne, testapp.QuestionOne, "complete", true)
-		}, http.StatusConflict, "already submitted"},
+		}, status: http.StatusConflict, want: "already submitted"},
 	} {
 		scenario := tests.ApiScenario{
 			Name:            c.name,
@@ -418,6 +425,7 @@ func TestSubmitRefused(t *testing.T) {
 			URL:             base(c.token) + "/answers/" + c.answer + "/submit",
 			ExpectedStatus:  c.status,
 			ExpectedContent: []string{c.want},
+			ExpectedEvents:  testapp.Fired(),
 			TestAppFactory:  scenarioApp,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 				if c.prepare != nil {

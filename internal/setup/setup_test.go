@@ -48,6 +48,7 @@ func TestFirstAdminSetup(t *testing.T) {
 		return `{"name":"` + name + `","email":"` + email + `","password":"` + pw + `","passwordConfirm":"` + confirm + `"}`
 	}
 	good := form("Morgan", "morgan@example.com", "a long passphrase", "a long passphrase")
+	// the setup link holds a token made for each app, so a case names its path and the scenario is made with the app
 	for _, c := range []struct {
 		name       string
 		method     string
@@ -56,21 +57,36 @@ func TestFirstAdminSetup(t *testing.T) {
 		status     int
 		see        []string
 		notSee     []string
+		events     map[string]int
 		closeFirst bool // an admin exists before the request
 		adminAfter bool
 	}{
-		{"a valid link opens the form", "GET", link, "", 200, []string{`"valid":true`}, nil, false, false},
-		{"a wrong token is refused and says where the link is", "GET", wrong, "", 403, []string{"not valid", "journalctl"}, nil, false, false},
-		{"creating with a wrong token is refused", "POST", wrong, good, 403, nil, []string{`"token"`}, false, false},
-		{"the admin is created and signed in", "POST", link, good, 200, []string{`"token"`, `"role":"admin"`, `"email":"morgan@example.com"`}, nil, false, true},
-		{"passwords that differ", "POST", link, form("Morgan", "morgan@example.com", "a long passphrase", "another passphrase"), 400, []string{"passwordConfirm", "do not match"}, nil, false, false},
-		{"a short password", "POST", link, form("Morgan", "morgan@example.com", "short", "short"), 400, []string{`"password"`}, nil, false, false},
-		{"a bad email", "POST", link, form("Morgan", "morgan(at)example.com", "a long passphrase", "a long passphrase"), 400, []string{`"email"`}, nil, false, false},
-		{"no name", "POST", link, form(" ", "morgan@example.com", "a long passphrase", "a long passphrase"), 400, []string{`"name"`}, nil, false, false},
-		{"an email a team member already has", "POST", link, form("Morgan", testapp.Recruiter+"@example.com", "a long passphrase", "a long passphrase"), 400, []string{`"email"`}, nil, false, false},
-		{"once an admin exists the link is closed", "GET", link, "", 403, []string{"already has an admin"}, nil, true, false},
-		{"once an admin exists nobody else becomes one", "POST", link, good, 403, []string{"already has an admin"}, []string{`"token"`}, true, false},
-		{"not JSON", "POST", link, "name=Morgan", 400, []string{"JSON"}, nil, false, false},
+		{name: "a valid link opens the form", method: "GET", path: link,
+			status: 200, see: []string{`"valid":true`}, events: testapp.Fired()},
+		{name: "a wrong token is refused and says where the link is", method: "GET", path: wrong,
+			status: 403, see: []string{"not valid", "journalctl"}, events: testapp.Fired()},
+		{name: "creating with a wrong token is refused", method: "POST", path: wrong, body: good,
+			status: 403, notSee: []string{`"token"`}, events: testapp.Fired()},
+		{name: "the admin is created and signed in", method: "POST", path: link, body: good,
+			status: 200, see: []string{`"token"`, `"role":"admin"`, `"email":"morgan@example.com"`},
+			events:     testapp.Fired(testapp.RecordCreated, map[string]int{"OnRecordAuthRequest": 1}, testapp.Enriched(1)),
+			adminAfter: true},
+		{name: "passwords that differ", method: "POST", path: link, body: form("Morgan", "morgan@example.com", "a long passphrase", "another passphrase"),
+			status: 400, see: []string{"passwordConfirm", "do not match"}, events: testapp.Fired()},
+		{name: "a short password", method: "POST", path: link, body: form("Morgan", "morgan@example.com", "short", "short"),
+			status: 400, see: []string{`"password"`}, events: testapp.Fired(testapp.CreateInvalid)},
+		{name: "a bad email", method: "POST", path: link, body: form("Morgan", "morgan(at)example.com", "a long passphrase", "a long passphrase"),
+			status: 400, see: []string{`"email"`}, events: testapp.Fired(testapp.CreateInvalid)},
+		{name: "no name", method: "POST", path: link, body: form(" ", "morgan@example.com", "a long passphrase", "a long passphrase"),
+			status: 400, see: []string{`"name"`}, events: testapp.Fired(testapp.CreateInvalid)},
+		{name: "an email a team member already has", method: "POST", path: link, body: form("Morgan", testapp.Recruiter+"@example.com", "a long passphrase", "a long passphrase"),
+			status: 400, see: []string{`"email"`}, events: testapp.Fired(testapp.CreateFailed)},
+		{name: "once an admin exists the link is closed", method: "GET", path: link,
+			status: 403, see: []string{"already has an admin"}, events: testapp.Fired(), closeFirst: true},
+		{name: "once an admin exists nobody else becomes one", method: "POST", path: link, body: good,
+			status: 403, see: []string{"already has an admin"}, notSee: []string{`"token"`}, events: testapp.Fired(), closeFirst: true},
+		{name: "not JSON", method: "POST", path: link, body: "name=Morgan",
+			status: 400, see: []string{"JSON"}, events: testapp.Fired()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			app, setupLink := freshServer(t)
@@ -83,6 +99,7 @@ func TestFirstAdminSetup(t *testing.T) {
 				ExpectedStatus:     c.status,
 				ExpectedContent:    c.see,
 				NotExpectedContent: c.notSee,
+				ExpectedEvents:     c.events,
 				TestAppFactory:     func(testing.TB) *tests.TestApp { return app },
 				AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 					n, err := app.CountRecords("users", dbx.HashExp{"role": "admin"})
