@@ -1,6 +1,8 @@
 // Every user-facing string of the web UI lives here, so wording stays
 // consistent and can be reviewed (or translated) in one place.
 
+import type { CandidateStage, CandidateStatus, InterviewStatus, UserRole } from './enums';
+
 const product = 'Takeone';
 
 export const strings = {
@@ -80,7 +82,7 @@ export const strings = {
     create: 'Create interview',
     creating: 'Creating…',
     status: 'Status',
-    statuses: { draft: 'Draft', open: 'Open', closed: 'Closed' } as Record<string, string>,
+    statuses: { draft: 'Draft', open: 'Open', closed: 'Closed' } satisfies Record<InterviewStatus, string>,
     statusHint: 'Candidates can answer only while the interview is open.',
     details: 'Details',
     description: 'Description (for the team)',
@@ -119,7 +121,7 @@ export const strings = {
     inviteSent: 'Invitation sent',
     inviteFailed: 'Invitation not sent',
     invitePending: 'Sending invitation…',
-    candidateStatus: { invited: 'Invited', started: 'Started', completed: 'Completed', expired: 'Expired', withdrawn: 'Withdrawn' } as Record<string, string>,
+    candidateStatus: { invited: 'Invited', started: 'Started', completed: 'Completed', expired: 'Expired', withdrawn: 'Withdrawn' } satisfies Record<CandidateStatus, string>,
     duplicate: 'Duplicate interview',
     previewAsCandidate: 'Preview as candidate',
     previewTitle: 'How candidates see it',
@@ -179,7 +181,7 @@ export const strings = {
     noOtherRatings: 'Nobody else has rated this answer yet.',
     ratingBy: (name: string, n: number): string => `${name}: ${n} of 5`,
     stage: 'Stage',
-    stages: { new: 'New', shortlisted: 'Shortlisted', rejected: 'Rejected', hired: 'Hired' } as Record<string, string>,
+    stages: { new: 'New', shortlisted: 'Shortlisted', rejected: 'Rejected', hired: 'Hired' } satisfies Record<CandidateStage, string>,
     saveStage: 'Change stage',
     sendStageEmail: 'Email the candidate about it',
     emailSubject: 'Subject',
@@ -211,7 +213,7 @@ export const strings = {
     admin: 'Admin',
     recruiter: 'Recruiter',
     reviewer: 'Reviewer',
-  } as Record<string, string>,
+  } satisfies Record<UserRole, string>,
 
   setup: {
     title: 'Create admin account',

@@ -1,13 +1,14 @@
 // The candidate routes of the server (see docs/API.md). The candidate page uses
 // plain fetch: it has no account, and its personal token is its only key.
 
+import type { AnswerStatus } from '../enums';
+
 export type LinkState = 'open' | 'completed' | 'expired' | 'withdrawn' | 'closed';
-export type TakeStatus = 'recording' | 'complete' | 'interrupted' | 'failed';
 
 export interface TakeView {
   id: string;
   take: number;
-  status: TakeStatus;
+  status: AnswerStatus;
   duration_ms: number;
   submitted: boolean;
   video_url: string;

@@ -3,6 +3,7 @@
 // camera and microphone on them, so the first frame reaches the server at once.
 // Nothing is sent while no track is attached, so the server records nothing.
 
+import type { AnswerStatus } from '../enums';
 import { messageOf, ApiError, OFFLINE, type StartedTake } from './api';
 
 /** Bitrate cap of the camera track: plenty for a talking head, kind to weak uplinks. */
@@ -16,7 +17,7 @@ export interface WhipSession {
   /** Sends the stream's tracks; recording starts with their first packets. */
   attach(stream: MediaStream): Promise<void>;
   /** Ends the take: the server saves the file and answers with its status. */
-  stop(): Promise<{ id: string; status: string }>;
+  stop(): Promise<{ id: string; status: AnswerStatus }>;
   /** Restarts ICE after a network change; false when the take is gone. */
   restartIce(): Promise<boolean>;
   /** Closes the connection without ending the take through WHIP. */
@@ -68,10 +69,10 @@ class Session implements WhipSession {
     }
   }
 
-  async stop(): Promise<{ id: string; status: string }> {
+  async stop(): Promise<{ id: string; status: AnswerStatus }> {
     try {
       const res = await whipFetch(this.location, this.take, 'DELETE');
-      return (await res.json()) as { id: string; status: string };
+      return (await res.json()) as { id: string; status: AnswerStatus };
     } finally {
       this.pc.close();
     }
