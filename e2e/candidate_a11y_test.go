@@ -73,6 +73,7 @@ const lowContrast = `(() => {
 
 // The whole path by keyboard alone, with visible focus, named controls, and what happens announced.
 func TestCandidateByKeyboardAlone(t *testing.T) {
+	t.Parallel()
 	media := testMedia(t)
 	it := newInterview(t, nil, questionSpec{"Tell us about yourself.", 10, 0, 0})
 	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
@@ -184,6 +185,7 @@ func containsPrefix(list []string, prefix string) bool {
 
 // A browser that cannot record, and a camera the person blocked, each get a page that says what to do.
 func TestCandidateCannotRecordSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	it := newInterview(t, nil, questionSpec{"Why?", 30, 0, 0})
 
 	old := newBrowser(t)

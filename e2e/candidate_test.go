@@ -187,6 +187,7 @@ func consentAndCheck(resuming bool) chromedp.Action[chromedp.Void] {
 }
 
 func TestCandidateCompletesAnInterviewWithARetake(t *testing.T) {
+	t.Parallel()
 	media := testMedia(t)
 	it := newInterview(t, nil,
 		questionSpec{"Tell us about a hard problem you solved.", 10, 2, 1},
@@ -311,6 +312,7 @@ func TestCandidateCompletesAnInterviewWithARetake(t *testing.T) {
 }
 
 func TestCandidateLinksThatCannotRecordSaySo(t *testing.T) {
+	t.Parallel()
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	expired := newInterview(t, map[string]any{"deadline": past}, questionSpec{"Why?", 30, 0, 0})
 	ctx := newBrowser(t)
@@ -330,6 +332,7 @@ func TestCandidateLinksThatCannotRecordSaySo(t *testing.T) {
 }
 
 func TestSecondTabIsRefusedUntilTheFirstCloses(t *testing.T) {
+	t.Parallel()
 	it := newInterview(t, nil, questionSpec{"Why?", 30, 0, 0})
 	first := newBrowser(t)
 	if err := chromedp.Do(first, chromedp.Navigate(it.link), waitForText("What to expect")); err != nil {
@@ -350,6 +353,7 @@ func TestSecondTabIsRefusedUntilTheFirstCloses(t *testing.T) {
 }
 
 func TestCandidatePageOnAPhone(t *testing.T) {
+	t.Parallel()
 	it := newInterview(t, nil, questionSpec{"Why?", 30, 0, 0})
 	ctx := newBrowserWith(t, browserOptions{phone: true})
 	if err := chromedp.Do(ctx, chromedp.Navigate(it.link), consentAndCheck(false)); err != nil {
@@ -377,6 +381,7 @@ func TestCandidatePageOnAPhone(t *testing.T) {
 // A tab killed in the middle of an answer (a crash, a dead battery): the partial answer is on the server, playable,
 // and when the candidate comes back it is shown as interrupted, with a free retake.
 func TestBrowserKilledMidAnswerKeepsThePartialTake(t *testing.T) {
+	t.Parallel()
 	media := testMedia(t)
 	it := newInterview(t, nil, questionSpec{"Tell us about yourself.", 30, 0, 0})
 	crashing := newBrowserWith(t, browserOptions{media: media})
@@ -419,6 +424,7 @@ func TestBrowserKilledMidAnswerKeepsThePartialTake(t *testing.T) {
 
 // A reload in the middle of an answer: what was recorded is kept as interrupted and the page resumes at that question.
 func TestReloadMidAnswerResumes(t *testing.T) {
+	t.Parallel()
 	media := testMedia(t)
 	it := newInterview(t, nil, questionSpec{"First question", 30, 0, 1}, questionSpec{"Second question", 30, 0, 0})
 	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})
@@ -475,6 +481,7 @@ func relayed(addr string) string {
 // The network drops for a few seconds in the middle of an answer: the page says so and reconnects by itself, the
 // recording goes on in the same take, and the time lost is not charged to the candidate.
 func TestConnectionCutMidAnswer(t *testing.T) {
+	t.Parallel()
 	media := testMedia(t)
 	// no ICE-TCP: every media packet passes the relay
 	it, addr := newRelayedInterview(t, "tcp: false", questionSpec{"Tell us about yourself.", 15, 0, 0})
@@ -522,6 +529,7 @@ func TestConnectionCutMidAnswer(t *testing.T) {
 // On a network that blocks UDP the connection test says the answer goes another way, and recording works over
 // ICE-TCP on the web port. The server announces a relay's address; the relay passes TCP and drops all UDP.
 func TestCandidateOnANetworkWithoutUDP(t *testing.T) {
+	t.Parallel()
 	media := testMedia(t)
 	it, addr := newRelayedInterview(t, "tcp: true", questionSpec{"Tell us about yourself.", 10, 0, 0})
 	newUDPRelay(t, relayed(addr), addr).cut.Store(true)

@@ -11,6 +11,7 @@ import (
 // The operator opens the printed link, creates the first admin with the keyboard alone, lands in the team's app,
 // signs out, and signs in again. The same link cannot be used twice.
 func TestFirstAdminCreatedAndSignsInThroughTheBrowser(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil, "serve", "--http", freeAddr(t))
 	link := s.setupLink(t)
 	ctx := newBrowser(t)

@@ -100,6 +100,7 @@ func makeCandidate(t testing.TB, api *rest) (token, question string) {
 // kill -9 in the middle of an answer: the next start repairs the take into a playable, seekable file, marked
 // interrupted, and only a short file token opens it.
 func TestTakeSurvivesAServerCrash(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "data")
 	addr := freeAddr(t)
 	if out, err := exec.Command(binary, "superuser", "upsert", "ops@example.com", "operator passphrase", "--dir", dataDir).CombinedOutput(); err != nil {

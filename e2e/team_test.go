@@ -38,6 +38,7 @@ func linkNamed(text string) chromedp.JSPath {
 // shows it without a reload, the team's notice arrives, and the recruiter plays, rates, shortlists with a
 // feedback email and exports.
 func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t)
 	media := testMedia(t)
 	s := startServer(t, []string{
@@ -234,6 +235,7 @@ func TestTeamInvitesACandidateWhoCompletes(t *testing.T) {
 // An admin adds a reviewer; the reviewer chooses a password through the emailed link and is signed in with their
 // role; the admin changes the role.
 func TestAdminAddsATeamMember(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t)
 	s := startServer(t, []string{
 		"TAKEONE_SMTP_HOST=127.0.0.1", fmt.Sprintf("TAKEONE_SMTP_PORT=%d", box.SMTPPort),
@@ -311,6 +313,7 @@ func signUpFirstAdmin(t *testing.T, s *server) chromedp.Action[chromedp.Void] {
 // A CSV import with a bad row reports it and imports nothing; fixed, it imports all. One click gives a candidate
 // seven more days; a withdrawn invitation's link stops working, and a restored one works again.
 func TestTeamImportsAndManagesInvitations(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil, "serve", "--http", freeAddr(t))
 	team := newBrowser(t)
 	dir := t.TempDir()
@@ -373,6 +376,7 @@ func TestTeamImportsAndManagesInvitations(t *testing.T) {
 // A question saved to the library is offered in every interview; a duplicated interview has the same questions;
 // the logo must be an image and then shows on the candidate page.
 func TestTeamLibraryDuplicateAndLogo(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil, "serve", "--http", freeAddr(t))
 	team := newBrowser(t)
 	dir := t.TempDir()
@@ -428,6 +432,7 @@ func TestTeamLibraryDuplicateAndLogo(t *testing.T) {
 // A team member signs in with a code emailed to them instead of the password; with multi-factor authentication
 // turned on by the operator, the password is followed by an emailed code.
 func TestSignInWithAnEmailedCodeAndMFA(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
 	if out, err := exec.Command(binary, "superuser", "upsert", "ops@example.com", "operator passphrase", "--dir", dataDir).CombinedOutput(); err != nil {
@@ -502,6 +507,7 @@ func TestSignInWithAnEmailedCodeAndMFA(t *testing.T) {
 
 // "Preview as candidate" walks the real candidate page, recording included, and stores nothing.
 func TestPreviewAsCandidateStoresNothing(t *testing.T) {
+	t.Parallel()
 	media := testMedia(t)
 	s := startServer(t, nil, "serve", "--http", freeAddr(t))
 	ctx := newBrowserWith(t, browserOptions{media: media, lifetime: 3 * time.Minute})

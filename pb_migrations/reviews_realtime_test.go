@@ -115,6 +115,7 @@ func call(t *testing.T, base, user, method, path, body string, want int) string 
 // Realtime events of reviews follow the same blind rule as the list: nobody is sent a rating of an answer they
 // have not rated, nor anything of another interview.
 func TestReviewEventsAreBlindToo(t *testing.T) {
+	t.Parallel()
 	app := tpl.New(t)
 	t.Cleanup(app.Cleanup)
 	srv := httptest.NewServer(Mux(t, app)) // loopback

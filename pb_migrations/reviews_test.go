@@ -75,6 +75,7 @@ const reviewsURL = "/api/collections/reviews/records"
 
 // Others' ratings stay hidden until you have rated the same answer (or the same candidate as a whole).
 func TestReviewsAreBlindUntilYouRate(t *testing.T) {
+	t.Parallel()
 	one := reviewsURL + "/" + ReviewOne
 	none := `"totalItems":0`
 	run(t, []tests.ApiScenario{
@@ -154,6 +155,7 @@ func TestReviewsAreBlindUntilYouRate(t *testing.T) {
 
 // One review per person and answer (and per person and candidate as a whole), in their own name, rating 1-5.
 func TestReviewWrites(t *testing.T) {
+	t.Parallel()
 	one := reviewsURL + "/" + ReviewOne
 	body := func(candidate, answer, author, rest string) string {
 		return `{"candidate":"` + candidate + `","answer":"` + answer + `","author":"` + author + `"` + rest + `}`

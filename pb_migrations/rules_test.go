@@ -32,6 +32,7 @@ func run(t *testing.T, scenarios []tests.ApiScenario) {
 }
 
 func TestInterviewRules(t *testing.T) {
+	t.Parallel()
 	url := "/api/collections/interviews/records"
 	one := url + "/" + InterviewOne
 	run(t, []tests.ApiScenario{
@@ -104,6 +105,7 @@ func TestInterviewRules(t *testing.T) {
 }
 
 func TestQuestionRules(t *testing.T) {
+	t.Parallel()
 	url := "/api/collections/questions/records"
 	one := url + "/" + QuestionOne
 	create := func(interview string) string {
@@ -166,6 +168,7 @@ func TestQuestionRules(t *testing.T) {
 }
 
 func TestLibraryQuestionRules(t *testing.T) {
+	t.Parallel()
 	url := "/api/collections/library_questions/records"
 	one := url + "/" + LibraryOne
 	body := `{"prompt":"Describe a conflict you solved","category":"Teamwork","answer_seconds":120}`
@@ -198,6 +201,7 @@ func TestLibraryQuestionRules(t *testing.T) {
 }
 
 func TestCandidateRules(t *testing.T) {
+	t.Parallel()
 	url := "/api/collections/candidates/records"
 	one := url + "/" + CandidateOne
 	const planted = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -298,6 +302,7 @@ func TestCandidateRules(t *testing.T) {
 }
 
 func TestAnswerRules(t *testing.T) {
+	t.Parallel()
 	url := "/api/collections/answers/records"
 	one := url + "/" + AnswerOne
 	body := `{"candidate":"` + CandidateOne + `","question":"` + QuestionOne + `","take":2,"status":"complete"}`
@@ -342,6 +347,7 @@ func TestAnswerRules(t *testing.T) {
 // Reviews: reviews_test.go.
 
 func TestUserRules(t *testing.T) {
+	t.Parallel()
 	url := "/api/collections/users/records"
 	me := url + "/" + Reviewer
 	run(t, []tests.ApiScenario{
@@ -393,6 +399,7 @@ func TestUserRules(t *testing.T) {
 
 // With a second admin, the first may step down.
 func TestAnAdminStepsDownWhenAnotherRemains(t *testing.T) {
+	t.Parallel()
 	s := tests.ApiScenario{
 		Method: http.MethodPatch, URL: "/api/collections/users/records/" + Admin, Body: strings.NewReader(`{"role":"recruiter"}`),
 		Headers: tpl.Auth(Admin), ExpectedStatus: 200, ExpectedContent: []string{`"role":"recruiter"`},
@@ -414,6 +421,7 @@ func TestAnAdminStepsDownWhenAnotherRemains(t *testing.T) {
 
 // The rate limiter guards sign-in: a burst of attempts from one address is refused with 429.
 func TestSignInIsRateLimited(t *testing.T) {
+	t.Parallel()
 	app := tpl.New(t)
 	defer app.Cleanup()
 	// the seeded window (2 per 3 s) outlasts three attempts on a fast machine only: a busy test run (the race
@@ -442,6 +450,7 @@ func TestSignInIsRateLimited(t *testing.T) {
 
 // Every collection of the contract exists with its fields.
 func TestCollectionsHaveTheContractFields(t *testing.T) {
+	t.Parallel()
 	app := tpl.New(t)
 	defer app.Cleanup()
 	want := map[string][]string{
@@ -473,6 +482,7 @@ func TestCollectionsHaveTheContractFields(t *testing.T) {
 
 // The rate limiter is on for a new install, with rules for sign-in, the candidate routes and the setup link.
 func TestRateLimiterSeeded(t *testing.T) {
+	t.Parallel()
 	app := tpl.New(t)
 	defer app.Cleanup()
 	limits := app.Settings().RateLimits

@@ -71,6 +71,7 @@ func TestConnectionCutWithoutGoodbye(t *testing.T) {
 // Time spent disconnected is not charged against the answer's time limit: a candidate whose network drops for
 // longer than the rest of their time still gets that rest once it is back.
 func TestDisconnectedTimeIsNotCharged(t *testing.T) {
+	t.Parallel()
 	lim := test.TimeOut(90 * time.Second)
 	defer lim.Stop()
 

@@ -13,6 +13,7 @@ import (
 // A candidate on a bad mobile network (5 % of packets lost each way, 20-30 ms one way) still gives the reviewer
 // the whole answer: NACK retransmissions fill the holes before the recorder gives up on them.
 func TestRecordingSurvivesPacketLoss(t *testing.T) {
+	t.Parallel()
 	lim := test.TimeOut(90 * time.Second)
 	defer lim.Stop()
 

@@ -132,6 +132,7 @@ func (sub *subscriber) nextAnswer(t *testing.T, within time.Duration) answerEven
 // the realtime API, is told when the take starts (recording) and when it is complete, without asking; a reviewer
 // of other interviews, subscribed the same way, hears nothing of it.
 func TestTeamSeesAnswersLive(t *testing.T) {
+	t.Parallel()
 	lim := test.TimeOut(60 * time.Second)
 	defer lim.Stop()
 

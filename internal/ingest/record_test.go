@@ -99,6 +99,7 @@ func publish(t *testing.T, s *server, candidate, question string, opts whipclien
 
 // A take published over UDP and ended by DELETE plays at once, seeks, and has its length and sync.
 func TestRecordedTakePlays(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, nil)
 	st, pub := publish(t, s, testapp.CandidateOne, testapp.QuestionSpare, whipclient.Options{LoopbackOnly: true})
 	if err := pub.Stream(t.Context(), clip, 6*time.Second); err != nil {
@@ -120,6 +121,7 @@ func TestRecordedTakePlays(t *testing.T) {
 
 // A candidate whose network blocks UDP still records, over ICE-TCP on the web server's own port.
 func TestRecordsOverTCPOnTheWebPort(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, nil)
 	se := whipclient.Loopback()
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
@@ -144,6 +146,7 @@ func TestRecordsOverTCPOnTheWebPort(t *testing.T) {
 
 // A closed tab or a dead phone: the connection vanishes mid-answer, and what was said is kept, marked interrupted.
 func TestClientKilledMidTakeKeepsTheAnswer(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, nil)
 	st, pub := publish(t, s, testapp.CandidateOne, testapp.QuestionSpare, whipclient.Options{LoopbackOnly: true})
 	if err := pub.Stream(t.Context(), clip, 3*time.Second); err != nil {
@@ -159,6 +162,7 @@ func TestClientKilledMidTakeKeepsTheAnswer(t *testing.T) {
 
 // The server stops a take at its time limit (plus grace), whatever the client does.
 func TestTimeLimitStopsTheTake(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, func(c *ingest.Config) { c.MaxAnswer = 3 * time.Second; c.Grace = 500 * time.Millisecond })
 	st, pub := publish(t, s, testapp.CandidateOne, testapp.QuestionSpare, whipclient.Options{LoopbackOnly: true})
 	if st.MaxSeconds != 3 {
@@ -174,6 +178,7 @@ func TestTimeLimitStopsTheTake(t *testing.T) {
 
 // A stopping server saves every live take before it exits.
 func TestShutdownSavesLiveTakes(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, nil)
 	st, pub := publish(t, s, testapp.CandidateOne, testapp.QuestionSpare, whipclient.Options{LoopbackOnly: true})
 	if err := pub.Stream(t.Context(), clip, 2*time.Second); err != nil {

@@ -33,6 +33,7 @@ func iceCredentials(t *testing.T, pc *webrtc.PeerConnection) (local, remote stri
 // session (RFC 9725 section 4.4) while it keeps sending: the take goes on, and the reviewer gets one file with
 // everything before and after.
 func TestICERestartKeepsOneTake(t *testing.T) {
+	t.Parallel()
 	lim := test.TimeOut(60 * time.Second)
 	defer lim.Stop()
 
@@ -74,6 +75,7 @@ func TestICERestartKeepsOneTake(t *testing.T) {
 // PATCH carries trickled candidates as well as restarts: a candidate alone is taken with 204, and a fragment the
 // server cannot use is refused with 400 and leaves the take recording.
 func TestWHIPPatch(t *testing.T) {
+	t.Parallel()
 	lim := test.TimeOut(60 * time.Second)
 	defer lim.Stop()
 

@@ -134,6 +134,7 @@ func downloadFromS3(t *testing.T, s *server, gw *s3Gateway, answer *core.Record)
 // With S3 storage, a finished take and a take recovered after a crash are saved into the bucket, play, and download
 // only for the team, with a file token.
 func TestAnswersSaveToS3(t *testing.T) {
+	t.Parallel()
 	gw := startS3Gateway(t)
 	s := newServer(t, nil)
 	gw.use(t, s.app)

@@ -58,6 +58,7 @@ func (s *server) recordStudio(t *testing.T, user, path string, seconds time.Dura
 // The team records an interview's welcome video and a question's video through the same recorder; a new
 // recording replaces the old one.
 func TestTeamRecordsWelcomeAndQuestionVideos(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, nil)
 	welcome := "/api/takeone/interviews/" + testapp.InterviewOne + "/welcome-video/takes"
 	if out := s.recordStudio(t, testapp.Recruiter, welcome, 3*time.Second); !strings.Contains(out, `"status":"complete"`) {

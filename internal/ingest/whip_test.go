@@ -16,6 +16,7 @@ const h264Offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 
 	"a=rtpmap:102 H264/90000\r\na=sendonly\r\n"
 
 func TestWHIPRefusesBadRequests(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, nil)
 	_, _, st := s.startTake(t, s.token(t, testapp.CandidateOne), testapp.QuestionSpare)
 	bearer := "Bearer " + st.WHIPToken
@@ -54,6 +55,7 @@ func TestWHIPRefusesBadRequests(t *testing.T) {
 
 // The whip_token opens one take only while it lives: after DELETE it is useless, and a second publish is refused.
 func TestWHIPTokenIsScopedToOneLiveTake(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, nil)
 	_, _, st := s.startTake(t, s.token(t, testapp.CandidateOne), testapp.QuestionSpare)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
@@ -91,6 +93,7 @@ func TestWHIPTokenIsScopedToOneLiveTake(t *testing.T) {
 
 // A take nobody connects to ends by itself, and its answer says it failed (nothing was recorded).
 func TestUnusedTakeEnds(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, func(c *ingest.Config) { c.ConnectTimeout = 500 * time.Millisecond })
 	_, _, st := s.startTake(t, s.token(t, testapp.CandidateOne), testapp.QuestionSpare)
 	waitForStatus(t, s, st.ID, "failed", 10*time.Second)

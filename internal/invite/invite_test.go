@@ -54,6 +54,7 @@ func awaitInvite(t *testing.T, app core.App, id string) *core.Record {
 }
 
 func TestInvitationGoesOutWhenTheTeamAddsACandidate(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t)
 	app := tpl.New(t)
 	defer app.Cleanup()
@@ -83,6 +84,7 @@ func TestInvitationGoesOutWhenTheTeamAddsACandidate(t *testing.T) {
 // An unreachable mail server and a refused address: the candidate is kept, shown as not sent with the reason, and
 // a retry sends it once the mail server works.
 func TestInvitationNotSentIsKeptAndRetried(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t, "--smtp-allowed-recipients", `@example\.com$`)
 	app := tpl.New(t)
 	defer app.Cleanup()
@@ -136,6 +138,7 @@ func TestInvitationNotSentIsKeptAndRetried(t *testing.T) {
 }
 
 func TestInvitationWithoutSMTPSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	app := tpl.New(t)
 	defer app.Cleanup()
 	c := addCandidate(t, app, "Linus", "linus@example.com", nil)
@@ -149,6 +152,7 @@ func TestInvitationWithoutSMTPSaysWhatToDo(t *testing.T) {
 }
 
 func TestResendIsForTheCandidatesInviters(t *testing.T) {
+	t.Parallel()
 	url := "/api/takeone/candidates/" + testapp.CandidateOne + "/invite"
 	for _, s := range []tests.ApiScenario{
 		{Name: "anonymous", Method: http.MethodPost, URL: url, ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: testapp.Fired()},
@@ -166,6 +170,7 @@ func TestResendIsForTheCandidatesInviters(t *testing.T) {
 }
 
 func TestRemindersBeforeTheDeadline(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t)
 	app := tpl.New(t)
 	defer app.Cleanup()

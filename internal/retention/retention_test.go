@@ -24,6 +24,7 @@ func date(t time.Time) types.DateTime {
 }
 
 func TestPurgeDeletesOnlyWhatIsOlderThanTheRetention(t *testing.T) {
+	t.Parallel()
 	app := tpl.New(t)
 	defer app.Cleanup()
 	now := time.Now()
@@ -78,6 +79,7 @@ func TestPurgeDeletesOnlyWhatIsOlderThanTheRetention(t *testing.T) {
 }
 
 func TestPurgeKeepsACandidateWhoStartedRecently(t *testing.T) {
+	t.Parallel()
 	app := tpl.New(t)
 	defer app.Cleanup()
 	now := time.Now()

@@ -13,6 +13,7 @@ import (
 // Completing the interview emails the candidate a confirmation and the interview's owner and team a notice with
 // the link to the answers.
 func TestCompletionEmails(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t)
 	s := newServer(t)
 	box.Use(t, s.app)
@@ -52,6 +53,7 @@ func TestCompletionEmails(t *testing.T) {
 
 // Without an SMTP server nothing is sent (no fallback to the machine's sendmail), and the interview completes.
 func TestCompletionWithoutSMTP(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	if s.app.Settings().SMTP.Enabled {
 		t.Fatal("the test config has an SMTP server")

@@ -72,6 +72,7 @@ func checkPlays(t *testing.T, s *server, url string, want time.Duration) {
 // A take recorded over WHIP plays back for its candidate at once, with ranges so the player seeks; nobody else's
 // link plays it.
 func TestRecordedTakePlaysBack(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	token := tokens[testapp.CandidateOne]
 	st := s.start(t, token, testapp.QuestionSpare)
@@ -105,6 +106,7 @@ func practiceFiles(t *testing.T, s *server) []string {
 // A practice take records and plays like any other but is never stored: no answer, one file at a time, deleted
 // when the interview is complete.
 func TestPracticeTake(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	token := tokens[testapp.CandidateOne]
 	update(t, s.app, "candidates", testapp.CandidateOne, map[string]any{"extra_time_percent": 50})
@@ -153,6 +155,7 @@ func TestPracticeTake(t *testing.T) {
 // Completing the interview while a practice take is still live (another tab, a page that did not stop it) ends
 // that take and deletes its recording: nothing is recorded after the interview is complete.
 func TestCompletionEndsALivePracticeTake(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	token := tokens[testapp.CandidateOne]
 	st := s.start(t, token, "")
@@ -171,6 +174,7 @@ func TestCompletionEndsALivePracticeTake(t *testing.T) {
 
 // A practice recording never outlives a restart: the next start deletes what a crash left, and nothing else.
 func TestRecoverRemovesPracticeLeftovers(t *testing.T) {
+	t.Parallel()
 	app := tpl.Bare(t)
 	defer app.Cleanup()
 	dir := filepath.Join(app.DataDir(), "recordings")
@@ -206,6 +210,7 @@ func TestRecoverRemovesPracticeLeftovers(t *testing.T) {
 // A page that was reloaded or closed leaves its take recording; DELETE live ends it as interrupted, what was said
 // stays playable, and the question may be taken again although it allows no retake.
 func TestInterruptLiveTake(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	token := tokens[testapp.CandidateOne]
 	s.expect(t, http.MethodDelete, base(token)+"/live", "", http.StatusNoContent, "") // nothing live: nothing happens

@@ -14,6 +14,7 @@ import (
 
 // Only those who manage the interview preview it.
 func TestPreviewIsForThoseWhoManageTheInterview(t *testing.T) {
+	t.Parallel()
 	url := "/api/takeone/interviews/" + testapp.InterviewOne + "/preview"
 	for _, s := range []tests.ApiScenario{
 		{Name: "anonymous", Method: http.MethodGet, URL: url, ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: testapp.Fired()},
@@ -34,6 +35,7 @@ func TestPreviewIsForThoseWhoManageTheInterview(t *testing.T) {
 
 // A preview take is recorded, played back, "submitted", and leaves no record behind.
 func TestPreviewRecordsAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	auth := map[string]string{"Authorization": tpl.Tokens[testapp.Recruiter]}
 	base := "/api/takeone/interviews/" + testapp.InterviewOne + "/preview"

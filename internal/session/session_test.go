@@ -28,6 +28,7 @@ const checkTheLink = "Check that you opened the whole link"
 // Every route of the candidate answers a link that belongs to nobody, or that is cut short or too long, as not
 // valid and says to check the link.
 func TestUnknownAndMalformedLinks(t *testing.T) {
+	t.Parallel()
 	one := tokens[testapp.CandidateOne]
 	unknown, short := strings.Repeat("A", 43), "abc"
 	type request struct{ name, token, method, path, body string }
@@ -96,6 +97,7 @@ var closedLinks = []struct {
 // A link that can no longer record shows the interview's branding, its state and what it means, and none of the
 // questions or takes.
 func TestClosedLinkShowsNoQuestions(t *testing.T) {
+	t.Parallel()
 	for i, c := range closedLinks {
 		scenario := tests.ApiScenario{
 			Name:            c.state + " " + string(rune('a'+i)),
@@ -116,6 +118,7 @@ func TestClosedLinkShowsNoQuestions(t *testing.T) {
 // A link that can no longer record refuses everything that would change something, and the playback of takes,
 // with 410 and what the state means.
 func TestClosedLinkRefusesChanges(t *testing.T) {
+	t.Parallel()
 	routes := []struct{ method, path, body string }{
 		{method: http.MethodPost, path: "/consent"},
 		{method: http.MethodPost, path: "/claim", body: `{"tab":"tab-000000001"}`},
@@ -169,6 +172,7 @@ func pngLogo(t *testing.T) *filesystem.File {
 // An open link shows the interview's branding, the questions in their order with the candidate's extra time, the
 // takes left, what was submitted, and each take with a player only when it has a recording.
 func TestOpenLinkShowsTheInterview(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	app := s.app
 	update(t, app, "interviews", testapp.InterviewOne, map[string]any{
@@ -259,6 +263,7 @@ func TestOpenLinkShowsTheInterview(t *testing.T) {
 // A link opens its own candidate's interview and nothing of anyone else: not another candidate's takes on the same
 // interview, not another interview, and no other candidate's recording or submit.
 func TestLinkShowsNothingOfOthers(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	peer := create(t, s.app, "candidates", "candidate000003", map[string]any{
 		"interview": testapp.InterviewOne, "name": "Linus Peer", "email": "peer@example.com", "consent_at": types.NowDateTime()})
@@ -303,6 +308,7 @@ func TestLinkShowsNothingOfOthers(t *testing.T) {
 
 // Nothing is recorded before the candidate consents; the consent is saved once, at the first time it is given.
 func TestConsentBeforeRecording(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	token := tokens[testapp.CandidateOne]
 	update(t, s.app, "candidates", testapp.CandidateOne, map[string]any{"consent_at": ""})
@@ -345,6 +351,7 @@ func TestConsentBeforeRecording(t *testing.T) {
 // The page holds the interview in one tab at a time: its heartbeat claims it; another tab is refused until the
 // first one has been silent for the lease time.
 func TestOneTabAtATime(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{"", `{}`, `{"tab":""}`, `{"tab":"short"}`, `{"tab":"` + strings.Repeat("x", 65) + `"}`,
 		`{"tab":12345678}`, `not json`} {
 		scenario := tests.ApiScenario{
@@ -395,6 +402,7 @@ func TestOneTabAtATime(t *testing.T) {
 
 // submitCases are refused submits: the candidate's answers stay as they were.
 func TestSubmitRefused(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name    string
 		token   string
@@ -464,6 +472,7 @@ func (s *server) submit(t *testing.T, token, answer string) submitted {
 // Each submitted answer closes its question; the last one completes the interview, and from then on the link
 // changes nothing any more.
 func TestSubmitUntilComplete(t *testing.T) {
+	t.Parallel()
 	s := newServer(t)
 	token := tokens[testapp.CandidateOne]
 	third := create(t, s.app, "questions", "", map[string]any{"interview": testapp.InterviewOne, "position": 3, "prompt": "Any questions?", "answer_seconds": 30})

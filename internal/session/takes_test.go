@@ -29,6 +29,7 @@ func (s *server) startTake(t *testing.T, token, question string) (*http.Response
 }
 
 func TestStartTake(t *testing.T) {
+	t.Parallel()
 	past, _ := types.ParseDateTime(time.Now().Add(-time.Hour))
 	candidateIs := func(fields map[string]any) func(*testing.T, *server) {
 		return func(t *testing.T, s *server) {
@@ -100,6 +101,7 @@ func TestStartTake(t *testing.T) {
 }
 
 func TestOneLiveTakePerCandidateAndServerLimit(t *testing.T) {
+	t.Parallel()
 	s := newServerWith(t, func(c *ingest.Config) { c.MaxSessions = 1 })
 	token := tokens[testapp.CandidateOne]
 	if res, body, _ := s.startTake(t, token, testapp.QuestionSpare); res.StatusCode != 201 {
@@ -117,6 +119,7 @@ func TestOneLiveTakePerCandidateAndServerLimit(t *testing.T) {
 }
 
 func TestTakeLimitStretchesWithExtraTimeAndIsCapped(t *testing.T) {
+	t.Parallel()
 	s := newServerWith(t, func(c *ingest.Config) { c.MaxAnswer = 120 * time.Second })
 	update(t, s.app, pb_migrations.Candidates, testapp.CandidateOne, map[string]any{"extra_time_percent": 50})
 	_, _, st := s.startTake(t, tokens[testapp.CandidateOne], testapp.QuestionSpare) // 90 s question

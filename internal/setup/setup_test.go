@@ -44,6 +44,7 @@ func freshServer(t testing.TB) (*tests.TestApp, string) {
 }
 
 func TestFirstAdminSetup(t *testing.T) {
+	t.Parallel()
 	form := func(name, email, pw, confirm string) string {
 		return `{"name":"` + name + `","email":"` + email + `","password":"` + pw + `","passwordConfirm":"` + confirm + `"}`
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestSlug(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ title, want string }{
 		{"Support engineer", "support-engineer"},
 		{"  Senior Go / Rust Developer (m/f/d)  ", "senior-go-rust-developer-m-f-d"},
@@ -23,6 +24,7 @@ func TestSlug(t *testing.T) {
 }
 
 func TestSafeCells(t *testing.T) {
+	t.Parallel()
 	got := safeCells([]string{"=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "Ada", "", "a=b", "4.50"})
 	want := []string{"'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "Ada", "", "a=b", "4.50"}
 	if !slices.Equal(got, want) {

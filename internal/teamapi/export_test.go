@@ -79,6 +79,7 @@ func readExport(t testing.TB, body []byte) (header []string, rows map[string][]s
 // Only the interview's team exports it, and the file holds the interview's candidates alone (not Grace, of interview
 // Two). Reading writes nothing.
 func TestExportAccess(t *testing.T) {
+	t.Parallel()
 	run(t, []tests.ApiScenario{
 		{Name: "an admin", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(Admin),
 			ExpectedStatus: 200, ExpectedContent: []string{"Ada"}, NotExpectedContent: []string{"Grace"}, ExpectedEvents: Fired()},
@@ -101,6 +102,7 @@ func TestExportAccess(t *testing.T) {
 
 // The file as a spreadsheet opens it: headers, one row per candidate, ratings, quoting, no formulas.
 func TestExportFile(t *testing.T) {
+	t.Parallel()
 	s := tests.ApiScenario{Name: "admin's export", Method: http.MethodGet, URL: exportURL, Headers: tpl.Auth(Admin), ExpectedStatus: 200, ExpectedContent: []string{"Ada"},
 		ExpectedEvents: Fired(),
 		TestAppFactory: tpl.New,
@@ -154,6 +156,7 @@ func TestExportFile(t *testing.T) {
 
 // A team member's export counts the reviews they could list, no more: the file is no way around the blind rule.
 func TestExportIsBlindLikeTheReviews(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		as    string

@@ -43,6 +43,7 @@ func csvHeaders(user string) map[string]string {
 }
 
 func TestImportCandidates(t *testing.T) {
+	t.Parallel()
 	good := "name,email,extra_time_percent\nLinus Torvalds,linus@example.com,\nMargaret Hamilton,margaret@example.com,25\n\n Radia Perlman , radia@example.com ,0\n"
 	bad := strings.Join([]string{
 		"Name,Email",
@@ -107,6 +108,7 @@ func TestImportCandidates(t *testing.T) {
 
 // A 10,000-row file imports whole, in one transaction.
 func TestImportTenThousandCandidates(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("name,email\n")
 	for i := range 10000 {

@@ -30,6 +30,7 @@ func run(t *testing.T, scenarios []tests.ApiScenario) {
 }
 
 func TestCandidateLink(t *testing.T) {
+	t.Parallel()
 	url := "/api/takeone/candidates/" + CandidateOne + "/link"
 	theCandidatesLink := func(t testing.TB, app *tests.TestApp, res *http.Response) {
 		candidate, err := app.FindRecordById("candidates", CandidateOne)

@@ -19,6 +19,7 @@ import (
 const membersURL = "/api/takeone/team/members"
 
 func TestInviteMemberRules(t *testing.T) {
+	t.Parallel()
 	body := `{"name":"Riley","email":"riley@example.com","role":"reviewer"}`
 	run(t, []tests.ApiScenario{
 		{Name: "anonymous", Method: http.MethodPost, URL: membersURL, Body: strings.NewReader(body), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}, ExpectedEvents: Fired()},
@@ -41,6 +42,7 @@ func TestInviteMemberRules(t *testing.T) {
 
 // The invitation email's link lets the new member choose a password and sign in; the link then stops working.
 func TestNewMemberChoosesAPasswordFromTheEmail(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t)
 	app := tpl.New(t)
 	defer app.Cleanup()

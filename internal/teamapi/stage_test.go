@@ -36,6 +36,7 @@ func emailBody(stage, subject, text string) string {
 
 // Who may move a candidate, what is refused, and that nothing is half saved. No SMTP here.
 func TestChangeStage(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 10001)
 	run(t, []tests.ApiScenario{
 		{Name: "the owner shortlists", Method: http.MethodPost, URL: stageURL, Headers: tpl.Auth(Recruiter), Body: strings.NewReader(`{"stage":"shortlisted"}`),
@@ -87,6 +88,7 @@ func TestChangeStage(t *testing.T) {
 // The default email of every stage is ready to send: the candidate's name, the interview's title, the sender, and
 // within the limits the stage route checks.
 func TestStageEmailTemplates(t *testing.T) {
+	t.Parallel()
 	url := "/api/takeone/candidates/" + CandidateOne + "/stage-email?stage="
 	run(t, []tests.ApiScenario{
 		{Name: "rejected", Method: http.MethodGet, URL: url + "rejected", Headers: tpl.Auth(Recruiter),
@@ -114,6 +116,7 @@ func TestStageEmailTemplates(t *testing.T) {
 // as written; a server that refuses the candidate's address, or one that cannot be reached, leaves the stage saved
 // and says so.
 func TestStageEmailGoesToTheCandidate(t *testing.T) {
+	t.Parallel()
 	box := testtool.StartMailbox(t, "--smtp-allowed-recipients", `^ada@example\.com$`)
 	withBox := func(t testing.TB) *tests.TestApp {
 		app := tpl.New(t)

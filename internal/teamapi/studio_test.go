@@ -35,6 +35,7 @@ func studioApp(t testing.TB) *tests.TestApp {
 }
 
 func TestStudioTakesAreForThoseWhoManageTheInterview(t *testing.T) {
+	t.Parallel()
 	welcome := "/api/takeone/interviews/" + InterviewOne + "/welcome-video/takes"
 	question := "/api/takeone/questions/" + QuestionOne + "/video/takes"
 	// a studio take writes no record until it ends: no case fires an event
@@ -57,6 +58,7 @@ func TestStudioTakesAreForThoseWhoManageTheInterview(t *testing.T) {
 }
 
 func TestOneLiveStudioTakePerMember(t *testing.T) {
+	t.Parallel()
 	app := studioApp(t)
 	defer app.Cleanup()
 	mux := Mux(t, app)
