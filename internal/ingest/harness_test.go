@@ -32,7 +32,11 @@ func TestMain(m *testing.M) {
 	if tpl, err = testapp.NewTemplate(); err != nil {
 		panic(err)
 	}
-	clip = whipclient.ClipIn(testtool.MustMedia(testmedia.Default))
+	media, err := testtool.Media(testmedia.Default)
+	if err != nil {
+		panic(err)
+	}
+	clip = whipclient.ClipIn(media)
 	code := m.Run()
 	os.RemoveAll(tpl.Dir)
 	os.Exit(code)

@@ -32,9 +32,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	mainDir = testtool.MustMedia(testmedia.Default)
-	smallDir = testtool.MustMedia(testmedia.Spec{Seconds: 3, Width: 320, Height: 240, FPS: 30})
 	var err error
+	if mainDir, err = testtool.Media(testmedia.Default); err != nil {
+		panic(err)
+	}
+	if smallDir, err = testtool.Media(testmedia.Spec{Seconds: 3, Width: 320, Height: 240, FPS: 30}); err != nil {
+		panic(err)
+	}
 	if mainClip, err = loadClip(mainDir); err != nil {
 		panic(err)
 	}

@@ -47,7 +47,10 @@ func run(m *testing.M) int {
 	}
 	app.Cleanup()
 
-	media := testtool.MustMedia(testmedia.Spec{Seconds: 4, Width: 640, Height: 480, FPS: 30})
+	media, err := testtool.Media(testmedia.Spec{Seconds: 4, Width: 640, Height: 480, FPS: 30})
+	if err != nil {
+		panic(err)
+	}
 	clip = whipclient.ClipIn(media)
 	webm, err := os.MkdirTemp("", "takeone-webm-*")
 	if err != nil {

@@ -62,12 +62,3 @@ func removeOtherVersions(root, keep string) {
 		}
 	}
 }
-
-// MustMedia is Media for a TestMain: a clip that cannot be made fails the package loudly.
-func MustMedia(spec testmedia.Spec) string {
-	dir, err := Media(spec)
-	if err != nil {
-		panic(err)
-	}
-	return dir
-}
