@@ -24,11 +24,15 @@
 // RTP timestamps are unwrapped into 64 bits; a jump that elapsed arrival time cannot explain (more than 10 s ahead
 // of it, or 10 s back) is a sender reset and is re-anchored on arrival time, so each track's timeline stays
 // continuous. The file's time 0 is the first written keyframe; video times are RTP time since then. Audio is
-// placed through a common clock: the sender's NTP clock when both tracks have sender reports (each report maps one
-// RTP timestamp to NTP time), else our arrival clock, mapped per track from its least delayed packet so that
-// jitter does not move it. Reports that disagree with arrival times by more than a second are ignored. The start
-// waits up to 3 s for both tracks' reports, so that the whole file is aligned by them when the sender reports
-// early (a browser may take a few seconds to send its first audio report).
+// placed through a common clock: the sender's NTP clock when both tracks have sender reports (each track keeps
+// the report that puts its RTP time earliest: a busy sender reports late, never early), else our arrival clock,
+// mapped per track from its least delayed packet so that jitter does not move it. Reports that disagree with
+// arrival times by more than a second are ignored. The sound's place is decided once, when the first sound is
+// written, and kept: a shift that followed each report would step the sound in the middle of the answer. When
+// the file is closed, the best alignment known by then (reports that came after the start, a less late report)
+// is compared with the one used; if they differ by 10 ms or more, the file is rewritten once with the sound
+// moved as a whole. The start waits up to 3 s for both tracks' reports, so that the whole file is aligned by them
+// when the sender reports early (a browser may take a few seconds to send its first audio report).
 //
 // Audio and video frames are interleaved by file time. When one track has nothing queued the other waits up to
 // 1 s of arrival time for it, unless its own queue spans more than that while the other's packets are not held

@@ -126,6 +126,9 @@ type sender struct {
 	videoSeq, audioSeq uint16
 	videoTS, audioTS   uint32
 	reportShift        time.Duration // added to audio's NTP times: reports claim the sound was captured later
+	reportsFrom        time.Duration // no reports before this capture time
+	lateReports        time.Duration // audio reports before lateUntil are sent this late (a busy sender)
+	lateUntil          time.Duration
 	noReports          bool
 	jitter             time.Duration
 	skipFrames         int     // video frames not sent at the start
@@ -196,12 +199,16 @@ func (c *clip) events(s sender) []event {
 		}
 	}
 	if !s.noReports {
-		for at := time.Duration(0); at < c.duration+s.offset; at += time.Second {
+		for at := s.reportsFrom; at < c.duration+s.offset; at += time.Second {
+			late := time.Duration(0)
+			if at < s.lateUntil {
+				late = s.lateReports
+			}
 			evs = append(evs,
 				event{at: at + network, kind: Video, frame: -1, sr: &rtcp.SenderReport{SSRC: 1111,
 					NTPTime: ntpTime(at), RTPTime: s.videoTS + uint32(durationToTicks(at, videoRate))}},
 				event{at: at + network + time.Millisecond, kind: Audio, frame: -1, sr: &rtcp.SenderReport{SSRC: 2222,
-					NTPTime: ntpTime(at + s.reportShift), RTPTime: s.audioTS + uint32(durationToTicks(at+preSkip, audioRate))}})
+					NTPTime: ntpTime(at + s.reportShift + late), RTPTime: s.audioTS + uint32(durationToTicks(at+preSkip, audioRate))}})
 		}
 	}
 	slices.SortStableFunc(evs, func(a, b event) int { return int(a.at - b.at) })
@@ -384,6 +391,10 @@ func check(t *testing.T, path string, w want) (info mediacheck.Info, offset time
 		}
 		if prev >= 0 && b.ms-prev > 21 {
 			t.Errorf("the sound has a hole from %d to %d ms", prev, b.ms)
+			break
+		}
+		if prev >= 0 && b.ms-prev < 19 {
+			t.Errorf("the sound steps back: a packet at %d ms follows one at %d ms", b.ms, prev)
 			break
 		}
 		prev = b.ms

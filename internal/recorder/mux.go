@@ -28,6 +28,11 @@ type muxer struct {
 	vRef, aRef    int64 // ext timestamps at file time 0
 	width, height int
 
+	// Where the sound sits against the picture, decided once (Recorder.soundShift).
+	shiftSet  bool
+	shift     time.Duration
+	byReports bool
+
 	w                  *webmWriter
 	videoNum, audioNum uint64 // track numbers in the file
 	stats              Stats

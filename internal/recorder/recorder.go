@@ -58,10 +58,11 @@ type Stats struct {
 	FirstAudio  time.Duration // timestamp of the first audio frame
 
 	// Filled by Close only.
-	DroppedFrames    int  // video frames not written: broken by loss, or waiting for a keyframe
-	KeyframeRequests int  // calls made to Config.RequestKeyframe
-	Resizes          int  // keyframes whose size differs from the previous one
-	AlignedByReports bool // A/V alignment came from RTCP sender reports (else from arrival times)
+	DroppedFrames    int           // video frames not written: broken by loss, or waiting for a keyframe
+	KeyframeRequests int           // calls made to Config.RequestKeyframe
+	Resizes          int           // keyframes whose size differs from the previous one
+	AlignedByReports bool          // A/V alignment came from RTCP sender reports (else from arrival times)
+	SoundMoved       time.Duration // how far Close moved the sound to align it better (0: it stayed put)
 }
 
 var (
@@ -81,10 +82,12 @@ const (
 	maxJump             = 10 * time.Second       // an RTP timestamp jump beyond elapsed time + this is a reset
 	maxReportSkew       = time.Second            // reports disagreeing with arrival times by more are ignored
 	flushInterval       = time.Second            // buffered bytes reach the file at least this often
+	realignMin          = 10 * time.Millisecond  // Close moves the sound when it is off by this much or more
 )
 
 // Recorder writes one take. Its methods are safe for concurrent use.
 type Recorder struct {
+	root *os.Root
 	name string
 	log  *slog.Logger
 	now  func() time.Time
@@ -135,6 +138,7 @@ func Create(root *os.Root, name string, cfg Config) (*Recorder, error) {
 		return nil, fmt.Errorf("create take file %s: %w", name, err)
 	}
 	r := &Recorder{
+		root:    root,
 		name:    name,
 		log:     cfg.Logger,
 		now:     cfg.now,
@@ -211,9 +215,7 @@ func (r *Recorder) WriteSenderReport(kind Kind, sr *rtcp.SenderReport) {
 	if !r.haveNTP {
 		r.ntpOrigin, r.haveNTP = sr.NTPTime, true
 	}
-	t.srExt = t.extOf(sr.RTPTime)
-	t.srNTP = ntpDuration(sr.NTPTime - r.ntpOrigin)
-	t.haveSR = true
+	t.report(t.extOf(sr.RTPTime), ntpDuration(sr.NTPTime-r.ntpOrigin))
 	r.pump(r.since(), false)
 	_ = r.checkFailed()
 }
@@ -263,24 +265,51 @@ func (r *Recorder) Close() (Stats, error) {
 		r.pump(now, true)
 	}
 	var stats Stats
-	var err error
 	if r.mux != nil {
 		stats = r.mux.close()
 	}
 	if cerr := r.out.finish(); cerr != nil && r.failed == nil {
 		r.failed = fmt.Errorf("write take %s: %w", r.name, cerr)
 	}
-	err = r.failed
 	stats.Bytes = r.out.size()
+	if r.failed == nil && r.mux != nil && r.mux.shiftSet {
+		stats = r.realign(stats)
+	}
+	err := r.failed
 	stats.DroppedFrames = r.droppedFrames
 	stats.KeyframeRequests = r.kfRequests
 	stats.Resizes = r.resizes
-	stats.AlignedByReports = r.useReports()
 	r.closeStats, r.closeErr = stats, err
-	r.log.Info("take closed", "file", r.name, "duration", stats.Duration, "bytes", stats.Bytes,
+	r.log.Info("take closed", "file", r.name, "duration", stats.Duration.String(), "bytes", stats.Bytes,
 		"video_frames", stats.VideoFrames, "audio_frames", stats.AudioFrames, "dropped", stats.DroppedFrames,
 		"error", err)
 	return stats, err
+}
+
+// realign moves the sound of the closed file once more when what the take taught after the sound was placed
+// (reports that came later, a less late report, a less delayed packet) puts it realignMin or more elsewhere: one
+// alignment for the whole file, the best one known at its end. If the rewrite fails, the file keeps the
+// alignment it was written with.
+// called locked
+func (r *Recorder) realign(stats Stats) Stats {
+	byReports := r.useReports()
+	delta := r.audioShift(byReports) - r.mux.shift
+	stats.AlignedByReports = r.mux.byReports
+	if delta.Abs() < realignMin || stats.AudioFrames == 0 {
+		return stats
+	}
+	moved, err := rewriteFile(r.root, r.name, delta)
+	if err != nil {
+		r.log.Warn("the sound could not be realigned: the file keeps the alignment it was written with",
+			"file", r.name, "error", err)
+		return stats
+	}
+	r.log.Info("sound realigned", "file", r.name, "moved", delta.String(), "aligned_by_reports", byReports)
+	stats.Duration, stats.Bytes = moved.Duration, moved.Bytes
+	stats.VideoFrames, stats.AudioFrames = moved.VideoFrames, moved.AudioFrames
+	stats.FirstVideo, stats.FirstAudio = moved.FirstVideo, moved.FirstAudio
+	stats.AlignedByReports, stats.SoundMoved = byReports, delta
+	return stats
 }
 
 // checkFailed turns a write error of the file into the take's failure.
@@ -407,24 +436,36 @@ func (r *Recorder) audioShift(reports bool) time.Duration {
 	return a.abs(a.ref, reports) - v.abs(vRef, reports)
 }
 
+// soundShift is the audioShift the file is written with. It is decided once, when the first sound is placed,
+// from the best basis known then, and kept: a shift that followed every new report would step the sound in the
+// middle of the answer. Close moves the sound once more if what it learned by then says otherwise (realign).
+// called locked
+func (r *Recorder) soundShift() time.Duration {
+	m := r.mux
+	if !m.shiftSet {
+		m.byReports = r.useReports()
+		m.shift, m.shiftSet = r.audioShift(m.byReports), true
+	}
+	return m.shift
+}
+
 // fileTime is when frame f (of track kind) plays in the file.
 // called locked
-func (r *Recorder) fileTime(kind Kind, f *frame, reports bool) time.Duration {
-	return r.fileTimeAt(kind, f.ext, reports)
+func (r *Recorder) fileTime(kind Kind, f *frame) time.Duration {
+	return r.fileTimeAt(kind, f.ext)
 }
 
 // fileTimeAt is when RTP timestamp ext (unwrapped, of track kind) plays in the file.
 // called locked
-func (r *Recorder) fileTimeAt(kind Kind, ext int64, reports bool) time.Duration {
+func (r *Recorder) fileTimeAt(kind Kind, ext int64) time.Duration {
 	m := r.mux
 	if kind == Video {
 		return ticksToDuration(ext-m.vRef, videoRate)
 	}
-	a := r.tracks[Audio]
 	if m.audioOnly {
 		return ticksToDuration(ext-m.aRef, audioRate)
 	}
-	return r.audioShift(reports) + ticksToDuration(ext-a.ref, audioRate)
+	return r.soundShift() + ticksToDuration(ext-r.tracks[Audio].ref, audioRate)
 }
 
 // pump starts the file when it can, then writes queued frames in timestamp order. closing writes everything.
@@ -454,13 +495,12 @@ func (r *Recorder) pump(now time.Duration, closing bool) {
 			return
 		}
 	}
-	reports := r.useReports()
 	for {
 		var k Kind
 		switch {
 		case len(v.queue) > 0 && len(a.queue) > 0:
 			k = Video
-			if r.fileTimeAt(Audio, a.queue[0].next(), reports) < r.fileTime(Video, v.queue[0], reports) {
+			if r.fileTimeAt(Audio, a.queue[0].next()) < r.fileTime(Video, v.queue[0]) {
 				k = Audio
 			}
 		case len(v.queue) > 0:
@@ -487,13 +527,13 @@ func (r *Recorder) pump(now time.Duration, closing bool) {
 		if ext := f.next(); ext != f.ext {
 			// The hole before f first, a packet at a time, in step with the picture. Filler the file is already
 			// past is left out: squeezed in, it would push the sound after it later.
-			if at := r.fileTimeAt(Audio, ext, reports); r.mux.fits(Audio, at) {
+			if at := r.fileTimeAt(Audio, ext); r.mux.fits(Audio, at) {
 				r.mux.write(Audio, &frame{ext: ext, arrival: f.arrival, data: []byte{f.fill}}, at)
 			}
 			f.hole += f.fillStep
 		} else {
 			t.pop()
-			r.mux.write(k, f, r.fileTime(k, f, reports))
+			r.mux.write(k, f, r.fileTime(k, f))
 			t.asm.recycle(f) // the file has its bytes: the frame's buffer can carry a later one
 		}
 		if r.out.error() != nil {
@@ -537,13 +577,11 @@ func (r *Recorder) start(audioOnly bool) {
 	r.mux = m
 	if !audioOnly {
 		// sound from before the first picture has no place in a file that starts on a keyframe
-		reports := r.useReports()
 		i := 0
-		for i < len(a.queue) && r.fileTime(Audio, a.queue[i], reports) < 0 {
+		for i < len(a.queue) && r.fileTime(Audio, a.queue[i]) < 0 {
 			i++
 		}
 		a.queue = a.queue[i:]
 	}
-	r.log.Info("take started", "file", r.name, "width", m.width, "height", m.height, "sound_only", audioOnly,
-		"aligned_by_reports", r.useReports())
+	r.log.Info("take started", "file", r.name, "width", m.width, "height", m.height, "sound_only", audioOnly)
 }

@@ -23,6 +23,7 @@ func TestRecord(t *testing.T) {
 		send       sender
 		concurrent bool
 		want       want
+		moved      bool // the sound is moved when the file is closed
 	}{
 		{name: "in order", send: sender{videoSeq: 4711, audioSeq: 17, videoTS: 123456789, audioTS: 987654321,
 			jitter: 5 * time.Millisecond, seed: 1}, want: all},
@@ -35,6 +36,18 @@ func TestRecord(t *testing.T) {
 		{name: "reports put the sound 300 ms late", send: sender{videoSeq: 9, audioSeq: 8, videoTS: 7, audioTS: 6,
 			reportShift: 300 * time.Millisecond, jitter: 5 * time.Millisecond, seed: 5},
 			want: want{frames: len(c.video), duration: c.duration + 300*time.Millisecond, offset: 300 * time.Millisecond}},
+		// The start cannot wait for reports that come 5 s in: the sound is placed by arrival, then moved once,
+		// as a whole, when the file is closed, never stepped in the middle.
+		{name: "reports only after the start: the sound is moved once, at the end", send: sender{videoSeq: 3,
+			audioSeq: 4, videoTS: 5, audioTS: 6, reportsFrom: 5 * time.Second, reportShift: 100 * time.Millisecond,
+			jitter: 5 * time.Millisecond, seed: 10},
+			want:  want{frames: len(c.video), duration: c.duration + 100*time.Millisecond, offset: 100 * time.Millisecond},
+			moved: true},
+		// A busy sender's first reports claim the sound 90 ms later than it was: the file is written with them,
+		// then moved once by the reports that came on time.
+		{name: "late reports at first, then on time", send: sender{videoSeq: 13, audioSeq: 14, videoTS: 15,
+			audioTS: 16, lateReports: 90 * time.Millisecond, lateUntil: 4 * time.Second,
+			jitter: 5 * time.Millisecond, seed: 11}, want: all, moved: true},
 		{name: "audio and video from two goroutines", send: sender{videoSeq: 60000, audioSeq: 30000, videoTS: 1 << 31,
 			audioTS: 1 << 30, jitter: 5 * time.Millisecond, seed: 6}, concurrent: true, want: all},
 		{name: "camera and microphone pause for 2 s", send: sender{videoSeq: 10, audioSeq: 20, videoTS: 30,
@@ -67,10 +80,13 @@ func TestRecord(t *testing.T) {
 			if test.send.noReports == stats.AlignedByReports {
 				t.Errorf("aligned by reports: %v", stats.AlignedByReports)
 			}
-			t.Logf("frames %d/%d (%.1f%%), duration %s (want %s, error %.2f%%), A/V offset %s, keyframe requests %d, %d bytes",
+			if test.moved != (stats.SoundMoved != 0) {
+				t.Errorf("the sound was moved by %s when the file was closed", stats.SoundMoved)
+			}
+			t.Logf("frames %d/%d (%.1f%%), duration %s (want %s, error %.2f%%), A/V offset %s (moved %s), keyframe requests %d, %d bytes",
 				info.VideoFrames, test.want.frames, 100*float64(info.VideoFrames)/float64(test.want.frames),
 				info.Duration, test.want.duration,
-				100*float64((info.Duration-test.want.duration).Abs())/float64(test.want.duration), offset,
+				100*float64((info.Duration-test.want.duration).Abs())/float64(test.want.duration), offset, stats.SoundMoved,
 				stats.KeyframeRequests, stats.Bytes)
 		})
 	}

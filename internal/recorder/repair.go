@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,34 +29,44 @@ var errBadElement = errors.New("malformed element")
 // beside it in root and renamed over it. Every frame that can still be read is kept; a damaged stretch is
 // skipped up to the next cluster. A file with no frame at all gives ErrNoMedia and is left as it is.
 func Repair(root *os.Root, name string) (Stats, error) {
-	in, err := root.Open(name)
+	stats, err := rewriteFile(root, name, 0)
 	if err != nil {
 		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+	}
+	return stats, nil
+}
+
+// rewriteFile rewrites a file in place as Repair says, moving its sound by audioDelta against its picture
+// (sound moved before the first picture is left out).
+func rewriteFile(root *os.Root, name string, audioDelta time.Duration) (Stats, error) {
+	in, err := root.Open(name)
+	if err != nil {
+		return Stats{}, err
 	}
 	defer in.Close()
 	fi, err := in.Stat()
 	if err != nil {
-		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+		return Stats{}, err
 	}
 	sc := &scanner{r: bufio.NewReaderSize(in, 1<<20), size: fi.Size()}
 	if err := sc.header(); err != nil {
-		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+		return Stats{}, err
 	}
 
 	removeLeftovers(root, name)
 	tmp := name + ".repair-" + randomHex()
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+		return Stats{}, err
 	}
-	stats, err := sc.rewrite(newSink(f))
+	stats, err := sc.rewrite(newSink(f), audioDelta.Milliseconds())
 	if err != nil {
 		_ = root.Remove(tmp)
-		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+		return Stats{}, err
 	}
 	if err := root.Rename(tmp, name); err != nil {
 		_ = root.Remove(tmp)
-		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
+		return Stats{}, err
 	}
 	if d, err := root.Open(filepath.Join(filepath.Dir(name), ".")); err == nil {
 		_ = d.Sync() // the rename itself reaches the disk
@@ -416,8 +428,9 @@ func readUint(b []byte) uint64 {
 	return v
 }
 
-// rewrite writes the tracks and every readable frame into out, with fresh Cues and Duration.
-func (s *scanner) rewrite(out *sink) (Stats, error) {
+// rewrite writes the tracks and every readable frame into out, with fresh Cues and Duration, the sound moved by
+// audioDelta ms.
+func (s *scanner) rewrite(out *sink, audioDelta int64) (Stats, error) {
 	var stats Stats
 	mainTrack, minMs, maxMs := uint64(0), int64(audioOnlyCluster), int64(audioOnlyCluster)
 	for _, t := range s.tracks {
@@ -447,7 +460,38 @@ func (s *scanner) rewrite(out *sink) (Stats, error) {
 	wrote := make([]bool, len(s.tracks))
 	lastMs := int64(0)
 	frames := 0
-	videoGaps := 0 // damaged stretches before the last video frame written
+	emit := func(b block) {
+		i := byNumber[b.track]
+		ms := b.ms
+		if wrote[i] && ms <= last[i] {
+			ms = last[i] + 1
+		}
+		ms = max(ms, lastMs)
+		if !w.block(b.track, b.key, ms, b.data) {
+			return
+		}
+		d := time.Duration(ms) * time.Millisecond
+		switch s.tracks[i].TrackType {
+		case 1:
+			if stats.VideoFrames == 0 {
+				stats.FirstVideo = d
+			}
+			stats.VideoFrames++
+		case 2:
+			if stats.AudioFrames == 0 {
+				stats.FirstAudio = d
+			}
+			stats.AudioFrames++
+		}
+		last[i], wrote[i], lastMs = ms, true, ms
+		frames++
+	}
+
+	// Blocks wait in held, in the order of their new times, until no block still to be read can come before
+	// them: the file is in time order, so a block read later is at least at newest+min(0, audioDelta).
+	var held []block
+	newest := int64(math.MinInt64)
+	videoGaps := 0 // damaged stretches before the last video frame read
 	var buf []block
 	for {
 		var err error
@@ -468,33 +512,30 @@ func (s *scanner) rewrite(out *sink) (Stats, error) {
 				}
 				videoGaps = s.gaps
 			}
-			ms := b.ms
-			if wrote[i] && ms <= last[i] {
-				ms = last[i] + 1
-			}
-			ms = max(ms, lastMs)
-			if !w.block(b.track, b.key, ms, b.data) {
-				continue
-			}
-			d := time.Duration(ms) * time.Millisecond
-			switch s.tracks[i].TrackType {
-			case 1:
-				if stats.VideoFrames == 0 {
-					stats.FirstVideo = d
+			newest = max(newest, b.ms)
+			if s.tracks[i].TrackType == 2 && audioDelta != 0 {
+				if b.ms += audioDelta; b.ms < 0 && mainTrack != b.track {
+					continue // moved before the first picture
 				}
-				stats.VideoFrames++
-			case 2:
-				if stats.AudioFrames == 0 {
-					stats.FirstAudio = d
-				}
-				stats.AudioFrames++
 			}
-			last[i], wrote[i], lastMs = ms, true, ms
-			frames++
+			at := len(held)
+			for at > 0 && held[at-1].ms > b.ms {
+				at--
+			}
+			held = slices.Insert(held, at, b)
+			n := 0
+			for n < len(held) && held[n].ms <= newest+min(0, audioDelta) {
+				emit(held[n])
+				n++
+			}
+			held = slices.Delete(held, 0, n)
 		}
 		if err != nil {
 			break
 		}
+	}
+	for _, b := range held {
+		emit(b)
 	}
 	w.finish()
 	if err := out.finish(); err != nil {

@@ -46,10 +46,12 @@ type track struct {
 	haveArr bool
 	arrOff  time.Duration
 
-	// Sender report mapping: sender's NTP time (relative to the recorder's ntpOrigin) at srExt.
+	// Sender report mapping: the sender's NTP time (relative to the recorder's ntpOrigin) of ref, from the
+	// report that puts it earliest. A sender that is late to send a packet reports the packet's RTP time at a
+	// later NTP time, never an earlier one, so the earliest claim is the least late (like arrival's least delayed
+	// packet); a browser's reports all agree anyway.
 	haveSR bool
-	srExt  int64
-	srNTP  time.Duration
+	srOff  time.Duration
 
 	// Sound only: where the newest frame's sound ends and its TOC byte, to fill the holes lost packets leave.
 	haveSound bool
@@ -119,11 +121,19 @@ func (t *track) observe(ext int64, arrival time.Duration) {
 	}
 }
 
+// report feeds the sender report mapping: ext was captured at the sender's NTP time ntp.
+func (t *track) report(ext int64, ntp time.Duration) {
+	off := ntp - ticksToDuration(ext-t.ref, t.rate)
+	if !t.haveSR || off < t.srOff {
+		t.haveSR, t.srOff = true, off
+	}
+}
+
 // abs is the common-clock time of ext: the sender's NTP clock (reports) or our arrival clock. Only differences
 // between tracks using the same clock mean anything.
 func (t *track) abs(ext int64, reports bool) time.Duration {
 	if reports {
-		return t.srNTP + ticksToDuration(ext-t.srExt, t.rate)
+		return t.srOff + ticksToDuration(ext-t.ref, t.rate)
 	}
 	return t.arrOff + ticksToDuration(ext-t.ref, t.rate)
 }
