@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"github.com/takeone/takeone/internal/recorder"
+	"github.com/takeone/takeone/internal/rtc"
 	"github.com/takeone/takeone/pb_migrations"
 )
 
@@ -248,7 +249,8 @@ func (t *take) publish(offer string) (string, error) {
 	return answer, nil
 }
 
-// negotiate sets the remote offer and returns our answer with every local candidate in it (no trickle needed).
+// negotiate sets the remote offer and returns our answer with every local candidate in it (no trickle needed), and
+// the bitrates a browser's encoder should start at (rtc.TuneAnswer).
 func negotiate(pc *webrtc.PeerConnection, offer webrtc.SessionDescription) (string, error) {
 	if err := pc.SetRemoteDescription(offer); err != nil {
 		return "", fmt.Errorf("the offer cannot be used: %w", err)
@@ -265,7 +267,7 @@ func negotiate(pc *webrtc.PeerConnection, offer webrtc.SessionDescription) (stri
 	case <-gathered:
 	case <-time.After(gatherTimeout):
 	}
-	return pc.LocalDescription().SDP, nil
+	return rtc.TuneAnswer(pc.LocalDescription().SDP), nil
 }
 
 // onTrack starts the readers of one incoming track. Called by pion.
