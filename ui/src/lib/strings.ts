@@ -328,6 +328,8 @@ export const strings = {
     reconnecting: 'Connection lost. Reconnecting… What you recorded is kept, and the time is paused.',
     reconnected: 'Connected again. Recording goes on.',
     cutShort: 'Your connection was lost for too long. What you recorded is kept; you can submit it or record again, for free.',
+    endedByServer: 'The time for this answer was up. Everything you said until then is saved.',
+    notFoundYet: 'Your answer is kept on the server, but this page could not load it yet. Check your connection, then try again.',
     reviewTitle: 'Your answer',
     yourTake: (n: number): string => `Your take ${n}`,
     interruptedNote: 'This take was cut short. You can submit it, or record it again: that retake is free.',

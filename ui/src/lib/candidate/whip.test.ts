@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { fragmentOf, withFragment } from './whip';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from './api';
+import { connect, fragmentOf, tuneVideoSender, withFragment } from './whip';
 
 const offer = [
   'v=0',
@@ -42,5 +43,129 @@ describe('withFragment', () => {
     expect(out.match(/a=ice-ufrag:srv2/g)).toHaveLength(2);
     expect(out.match(/a=candidate:5 1 udp 7 10.0.0.9 8443 typ host/g)).toHaveLength(1);
     expect(out.endsWith('\r\n')).toBe(true);
+  });
+});
+
+describe('tuneVideoSender', () => {
+  function sender(refuse?: (p: Record<string, unknown>) => boolean) {
+    const set: Record<string, unknown>[] = [];
+    return {
+      set,
+      getParameters: () => ({ transactionId: 't', encodings: [{ active: true }] }),
+      setParameters: async (p: Record<string, unknown>) => {
+        if (refuse?.(p)) throw new DOMException('not supported', 'InvalidModificationError');
+        set.push(p);
+      },
+    };
+  }
+
+  it('keeps the resolution rather than the frame rate, and sets a bitrate cap that is not low', async () => {
+    const s = sender();
+    await tuneVideoSender(s as unknown as RTCRtpSender);
+    expect(s.set.some((p) => p.degradationPreference === 'maintain-resolution')).toBe(true);
+    const caps = s.set.flatMap((p) => (p.encodings as { maxBitrate?: number }[]).map((e) => e.maxBitrate ?? Infinity));
+    expect(Math.min(...caps)).toBeGreaterThanOrEqual(1_000_000);
+  });
+
+  it('still sets the bitrate on an engine that refuses the degradation preference', async () => {
+    const s = sender((p) => 'degradationPreference' in p);
+    await tuneVideoSender(s as unknown as RTCRtpSender);
+    expect(s.set).toHaveLength(1);
+    expect((s.set[0]?.encodings as { maxBitrate?: number }[])[0]?.maxBitrate).toBeGreaterThan(0);
+  });
+
+  it('does not throw on an engine without sender parameters', async () => {
+    const s = {
+      getParameters: () => {
+        throw new TypeError('not a function');
+      },
+    };
+    await expect(tuneVideoSender(s as unknown as RTCRtpSender)).resolves.toBeUndefined();
+  });
+});
+
+/** A peer connection that negotiates at once and then reaches the given state. */
+class FakePeerConnection extends EventTarget {
+  static reach: RTCPeerConnectionState = 'connected';
+  connectionState: RTCPeerConnectionState = 'new';
+  iceGatheringState = 'complete';
+  localDescription: { sdp: string } | null = null;
+  remoteDescription: { sdp: string } | null = null;
+  closed = false;
+  addTransceiver() {
+    return { sender: {}, setCodecPreferences: () => {} };
+  }
+  async createOffer() {
+    return { type: 'offer', sdp: offer };
+  }
+  async setLocalDescription(d: { sdp: string }) {
+    this.localDescription = d;
+  }
+  async setRemoteDescription(d: { sdp: string }) {
+    this.remoteDescription = d;
+    setTimeout(() => {
+      this.connectionState = FakePeerConnection.reach;
+      this.dispatchEvent(new Event('connectionstatechange'));
+    }, 0);
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+describe('connect', () => {
+  const take = { id: 't1', whip_url: 'https://example.test/api/takeone/whip/t1', whip_token: 'secret', max_seconds: 30 };
+  let calls: { method: string; url: string; auth: string }[];
+
+  beforeEach(() => {
+    calls = [];
+    vi.stubGlobal('RTCPeerConnection', FakePeerConnection);
+    vi.stubGlobal('RTCRtpSender', { getCapabilities: () => null });
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      const method = init.method ?? 'GET';
+      calls.push({ method, url, auth: (init.headers as Record<string, string>).Authorization ?? '' });
+      if (method === 'POST') {
+        return new Response('v=0\r\n', { status: 201, headers: { Location: '/api/takeone/whip/t1/session' } });
+      }
+      if (method === 'GET') {
+        return Response.json({ state: 'paused', limit_ms: 30000, remaining_ms: 21500, recorded_ms: 8500 });
+      }
+      return new Response(null, { status: 404 });
+    });
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    FakePeerConnection.reach = 'connected';
+  });
+
+  it("asks the server's clock of the take at its WHIP session", async () => {
+    const session = await connect(take);
+    expect(await session.clock()).toEqual({ state: 'paused', limit_ms: 30000, remaining_ms: 21500, recorded_ms: 8500 });
+    expect(calls.at(-1)).toEqual({ method: 'GET', url: 'https://example.test/api/takeone/whip/t1/session', auth: 'Bearer secret' });
+  });
+
+  it('ends the WHIP session it made when the connection fails (a 404 changes nothing)', async () => {
+    FakePeerConnection.reach = 'failed';
+    await expect(connect(take)).rejects.toBeInstanceOf(ApiError);
+    expect(calls.map((c) => c.method)).toEqual(['POST', 'DELETE']);
+    expect(calls[1]?.url).toBe('https://example.test/api/takeone/whip/t1/session');
+  });
+
+  it('ends the WHIP session when the caller gives up while connecting', async () => {
+    FakePeerConnection.reach = 'connecting';
+    const abort = new AbortController();
+    const connecting = connect(take, abort.signal);
+    await new Promise((r) => setTimeout(r, 5));
+    abort.abort();
+    await expect(connecting).rejects.toBeInstanceOf(ApiError);
+    expect(calls.map((c) => c.method)).toEqual(['POST', 'DELETE']);
+  });
+
+  it('makes no WHIP session once the caller has given up', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    await expect(connect(take, abort.signal)).rejects.toBeInstanceOf(ApiError);
+    expect(calls).toEqual([]);
   });
 });

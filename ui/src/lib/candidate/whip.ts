@@ -6,10 +6,22 @@
 import type { AnswerStatus } from '../enums';
 import { messageOf, ApiError, OFFLINE, type StartedTake } from './api';
 
-/** Bitrate cap of the camera track: plenty for a talking head, kind to weak uplinks. */
+/** Bitrate cap of the camera track: plenty for a talking head at 720p, kind to weak uplinks. */
 const MAX_VIDEO_BITRATE = 1_500_000;
 const CONNECT_TIMEOUT_MS = 15_000;
 const GATHER_TIMEOUT_MS = 2_000;
+/** How long ending a take that failed to connect may take: the caller waits for it before trying again. */
+const END_TIMEOUT_MS = 5_000;
+/** An answer of the server's clock later than this is as good as none: the clock stands still meanwhile. */
+const CLOCK_TIMEOUT_MS = 3_000;
+
+/** The server's clock of a live take (GET {Location}): the time limit pauses while no media arrives. */
+export interface ServerClock {
+  state: 'connecting' | 'recording' | 'paused';
+  limit_ms: number;
+  remaining_ms: number;
+  recorded_ms: number;
+}
 
 export interface WhipSession {
   readonly take: StartedTake;
@@ -18,6 +30,8 @@ export interface WhipSession {
   attach(stream: MediaStream): Promise<void>;
   /** Ends the take: the server saves the file and answers with its status. */
   stop(): Promise<{ id: string; status: AnswerStatus }>;
+  /** The server's clock of this take; ApiError 404 once the take has ended. */
+  clock(): Promise<ServerClock>;
   /** Restarts ICE after a network change; false when the take is gone. */
   restartIce(): Promise<boolean>;
   /** Closes the connection without ending the take through WHIP. */
@@ -26,8 +40,14 @@ export interface WhipSession {
   overTCP(): Promise<boolean>;
 }
 
-export async function connect(take: StartedTake): Promise<WhipSession> {
+/**
+ * Publishes a take: the offer, the server's answer, and the connection. When it fails or the signal aborts it after
+ * the server made the WHIP session, that session is ended (DELETE) before the error is thrown, so the server does not
+ * hold the take until its own timeout and a new take can start at once.
+ */
+export async function connect(take: StartedTake, signal?: AbortSignal): Promise<WhipSession> {
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  let location = '';
   try {
     const audio = pc.addTransceiver('audio', { direction: 'sendonly' });
     const video = pc.addTransceiver('video', { direction: 'sendonly' });
@@ -35,14 +55,33 @@ export async function connect(take: StartedTake): Promise<WhipSession> {
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     await gathered(pc);
+    aborted(signal);
     const res = await whipFetch(take.whip_url, take, 'POST', 'application/sdp', pc.localDescription?.sdp ?? '');
-    const location = new URL(res.headers.get('Location') ?? '', take.whip_url).toString();
+    location = new URL(res.headers.get('Location') ?? '', take.whip_url).toString();
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    await connected(pc);
+    await connected(pc, signal);
     return new Session(take, pc, location, audio.sender, video.sender);
   } catch (err) {
     pc.close();
+    if (location) {
+      await endSession(location, take);
+    }
     throw err;
+  }
+}
+
+/** Ends a WHIP session that is no longer wanted; an error (404: it has ended already) changes nothing. */
+export async function endSession(location: string, take: StartedTake): Promise<void> {
+  await whipFetch(location, take, 'DELETE', undefined, undefined, timeoutSignal(END_TIMEOUT_MS)).catch(() => {});
+}
+
+function timeoutSignal(ms: number): AbortSignal | undefined {
+  return typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(ms) : undefined;
+}
+
+function aborted(signal?: AbortSignal): void {
+  if (signal?.aborted) {
+    throw new ApiError(OFFLINE, '');
   }
 }
 
@@ -56,17 +95,18 @@ class Session implements WhipSession {
   ) {}
 
   async attach(stream: MediaStream): Promise<void> {
+    await tuneVideoSender(this.video); // before the first frame: the encoder starts with these settings
     await this.audio.replaceTrack(stream.getAudioTracks()[0] ?? null);
     await this.video.replaceTrack(stream.getVideoTracks()[0] ?? null);
-    try {
-      const params = this.video.getParameters();
-      for (const enc of params.encodings ?? []) {
-        enc.maxBitrate = MAX_VIDEO_BITRATE;
-      }
-      await this.video.setParameters(params);
-    } catch {
-      // an older browser without per-encoding parameters sends at its own rate
+  }
+
+  async clock(): Promise<ServerClock> {
+    const res = await whipFetch(this.location, this.take, 'GET', undefined, undefined, timeoutSignal(CLOCK_TIMEOUT_MS));
+    const body: unknown = await res.json().catch(() => null);
+    if (!isServerClock(body)) {
+      throw new ApiError(OFFLINE, ''); // not the server's answer (a proxy's page?): as if it was not reached
     }
+    return body;
   }
 
   async stop(): Promise<{ id: string; status: AnswerStatus }> {
@@ -79,22 +119,23 @@ class Session implements WhipSession {
   }
 
   async restartIce(): Promise<boolean> {
-    const offer = await this.pc.createOffer({ iceRestart: true });
-    await this.pc.setLocalDescription(offer);
-    await gathered(this.pc);
-    const local = this.pc.localDescription?.sdp ?? '';
-    let res: Response;
     try {
-      res = await whipFetch(this.location, this.take, 'PATCH', 'application/trickle-ice-sdpfrag', fragmentOf(local));
+      const offer = await this.pc.createOffer({ iceRestart: true });
+      await this.pc.setLocalDescription(offer);
+      await gathered(this.pc);
+      const local = this.pc.localDescription?.sdp ?? '';
+      const res = await whipFetch(this.location, this.take, 'PATCH', 'application/trickle-ice-sdpfrag', fragmentOf(local));
+      const remote = this.pc.remoteDescription?.sdp ?? '';
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: withFragment(remote, await res.text()) });
+      return true;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         return false; // the server ended the take
       }
+      // back to the last agreed description, so that the next restart can make a new offer
+      await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
       throw err;
     }
-    const remote = this.pc.remoteDescription?.sdp ?? '';
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: withFragment(remote, await res.text()) });
-    return true;
   }
 
   close(): void {
@@ -117,6 +158,45 @@ class Session implements WhipSession {
     const local = pair?.localCandidateId ? (stats.get(pair.localCandidateId) as { protocol?: string } | undefined) : undefined;
     return local?.protocol === 'tcp';
   }
+}
+
+/**
+ * Settings of the camera's sender. Each change is its own getParameters/setParameters round, so an engine that
+ * refuses one still takes the other.
+ */
+export async function tuneVideoSender(sender: RTCRtpSender): Promise<void> {
+  await setParameters(sender, (params) => {
+    // On a slow start or a weak uplink the encoder lowers the frame rate, not the picture size. Chromium's default
+    // for camera tracks keeps the frame rate and sends 320x180 until its bandwidth estimate has ramped up, and that
+    // is what gets recorded. A face at a lower frame rate still reads; a blurred one does not.
+    (params as RTCRtpSendParameters & { degradationPreference?: string }).degradationPreference = 'maintain-resolution';
+  });
+  await setParameters(sender, (params) => {
+    for (const enc of params.encodings ?? []) {
+      enc.maxBitrate = MAX_VIDEO_BITRATE;
+    }
+  });
+}
+
+/** Changes a sender's parameters; engines that lack or refuse a parameter keep their own. */
+async function setParameters(sender: RTCRtpSender, change: (params: RTCRtpSendParameters) => void): Promise<void> {
+  try {
+    const params = sender.getParameters();
+    change(params);
+    await sender.setParameters(params);
+  } catch {
+    // an older engine without these parameters, or one that refuses this value
+  }
+}
+
+function isServerClock(v: unknown): v is ServerClock {
+  if (!v || typeof v !== 'object') return false;
+  const c = v as Record<string, unknown>;
+  return (
+    (c.state === 'connecting' || c.state === 'recording' || c.state === 'paused') &&
+    typeof c.remaining_ms === 'number' &&
+    Number.isFinite(c.remaining_ms)
+  );
 }
 
 function preferVP8(video: RTCRtpTransceiver): void {
@@ -151,26 +231,28 @@ function gathered(pc: RTCPeerConnection): Promise<void> {
   });
 }
 
-function connected(pc: RTCPeerConnection): Promise<void> {
+function connected(pc: RTCPeerConnection, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const fail = () => {
       cleanup();
       reject(new ApiError(OFFLINE, ''));
-    }, CONNECT_TIMEOUT_MS);
+    };
+    const timer = setTimeout(fail, CONNECT_TIMEOUT_MS);
     const check = () => {
       if (pc.connectionState === 'connected') {
         cleanup();
         resolve();
-      } else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
-        cleanup();
-        reject(new ApiError(OFFLINE, ''));
+      } else if (pc.connectionState === 'failed' || pc.connectionState === 'closed' || signal?.aborted) {
+        fail();
       }
     };
     const cleanup = () => {
       clearTimeout(timer);
       pc.removeEventListener('connectionstatechange', check);
+      signal?.removeEventListener('abort', check);
     };
     pc.addEventListener('connectionstatechange', check);
+    signal?.addEventListener('abort', check);
     check();
   });
 }
@@ -181,6 +263,7 @@ async function whipFetch(
   method: string,
   contentType?: string,
   body?: string,
+  signal?: AbortSignal,
 ): Promise<Response> {
   const headers: Record<string, string> = { Authorization: `Bearer ${take.whip_token}` };
   if (contentType) {
@@ -188,7 +271,7 @@ async function whipFetch(
   }
   let res: Response;
   try {
-    res = await fetch(url, { method, headers, body, cache: 'no-store' });
+    res = await fetch(url, { method, headers, body, cache: 'no-store', signal });
   } catch {
     throw new ApiError(OFFLINE, '');
   }
