@@ -19,8 +19,10 @@ ui:
 
 test: deps vet ui-check gotest fuzz
 
+# Debian's packages the tests use, and the Node script that drives Firefox in e2e/ (puppeteer-core; no browser download)
 deps:
 	./scripts/test-deps.sh
+	cd e2e/firefox && npm ci --no-audit --no-fund
 
 vet:
 	go vet ./...

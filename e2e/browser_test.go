@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/takeone/takeone/internal/netfault"
 )
 
 // chromiumPath is Debian's Chromium; `make deps` installs it.
@@ -30,6 +32,10 @@ type browserOptions struct {
 	lifetime time.Duration // default two minutes
 	// denyCamera: the person blocks the camera and microphone when asked (a real camera prompt, denied)
 	denyCamera bool
+	// netns: Chromium runs inside this network namespace (the test still drives it, through a pipe)
+	netns *netfault.Namespace
+	// secureOrigin: an http:// origin that Chromium treats as secure, as it does loopback (a camera needs it)
+	secureOrigin string
 }
 
 // newBrowserWith is newBrowser with options.
@@ -42,8 +48,15 @@ func newBrowserWith(t testing.TB, opts browserOptions) context.Context {
 		opts.lifetime = 2 * time.Minute
 	}
 	ctx, cancelTimeout := context.WithTimeout(t.Context(), opts.lifetime)
+	execPath := chromiumPath
+	if opts.netns != nil {
+		var err error
+		if execPath, err = opts.netns.WrapperScript(t.TempDir(), chromiumPath); err != nil {
+			t.Fatal(err)
+		}
+	}
 	flags := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(execPath),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -59,6 +72,9 @@ func newBrowserWith(t testing.TB, opts browserOptions) context.Context {
 		// videos and the microphone meter run without a click first, as after a person's gesture
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.WindowSize(1280, 900),
+	}
+	if opts.secureOrigin != "" {
+		flags = append(flags, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", opts.secureOrigin))
 	}
 	if opts.denyCamera {
 		flags = append(flags, chromedp.Flag("deny-permission-prompts", true))

@@ -62,12 +62,28 @@ func newInterview(t testing.TB, candidate map[string]any, questions ...questionS
 // newInterviewOn is newInterview with the server on addr and more arguments for `takeone serve`.
 func newInterviewOn(t testing.TB, addr string, serveArgs []string, candidate map[string]any, questions ...questionSpec) *interviewSetup {
 	t.Helper()
+	it := newInterviewSetup(t)
+	it.s = startServer(t, nil, append([]string{"serve", "--http", addr, "--dir", it.dataDir}, serveArgs...)...)
+	it.api = &rest{t: t, base: it.s.URL}
+	it.create(t, candidate, questions...)
+	return it
+}
+
+// newInterviewSetup makes the data dir of an interviewSetup with the operator's account in it, for a caller that
+// starts the server itself and then calls create.
+func newInterviewSetup(t testing.TB) *interviewSetup {
+	t.Helper()
 	it := &interviewSetup{dataDir: filepath.Join(t.TempDir(), "data")}
 	if out, err := exec.Command(binary, "superuser", "upsert", "ops@example.com", "operator passphrase", "--dir", it.dataDir).CombinedOutput(); err != nil {
 		t.Fatalf("superuser upsert: %v %s", err, out)
 	}
-	it.s = startServer(t, nil, append([]string{"serve", "--http", addr, "--dir", it.dataDir}, serveArgs...)...)
-	it.api = &rest{t: t, base: it.s.URL}
+	return it
+}
+
+// create makes, through the running server's API, a recruiter, the open interview with its questions, and the
+// invited candidate with their link.
+func (it *interviewSetup) create(t testing.TB, candidate map[string]any, questions ...questionSpec) {
+	t.Helper()
 	var auth struct{ Token string }
 	it.api.call("POST", "/api/collections/_superusers/auth-with-password", map[string]string{"identity": "ops@example.com", "password": "operator passphrase"}, &auth)
 	it.api.token = auth.Token
@@ -93,7 +109,6 @@ func newInterviewOn(t testing.TB, addr string, serveArgs []string, candidate map
 	it.candidate = c.ID
 	it.api.call("POST", "/api/takeone/candidates/"+c.ID+"/link", nil, &link)
 	it.link, it.token = link.URL, link.URL[len(link.URL)-43:]
-	return it
 }
 
 // answer is an answers record as the operator reads it.

@@ -18,9 +18,10 @@ import (
 
 // rest calls the REST API as one identity.
 type rest struct {
-	t     testing.TB
-	base  string
-	token string
+	t      testing.TB
+	base   string
+	token  string
+	client *http.Client // nil: http.DefaultClient
 }
 
 func (r *rest) call(method, path string, in any, out any) int {
@@ -38,7 +39,11 @@ func (r *rest) call(method, path string, in any, out any) int {
 	if r.token != "" {
 		req.Header.Set("Authorization", r.token)
 	}
-	res, err := http.DefaultClient.Do(req)
+	client := r.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
 	if err != nil {
 		r.t.Fatal(err)
 	}

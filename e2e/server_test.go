@@ -62,8 +62,14 @@ func startServer(t testing.TB, env []string, args ...string) *server {
 // loopback and trusts a test CA.
 func startServerWith(t testing.TB, client *http.Client, env []string, args ...string) *server {
 	t.Helper()
+	return startServerCommand(t, client, exec.Command(binary, args...), env)
+}
+
+// startServerCommand is startServerWith for a command that runs takeone, e.g. inside a network namespace.
+func startServerCommand(t testing.TB, client *http.Client, cmd *exec.Cmd, env []string) *server {
+	t.Helper()
 	s := &server{Dir: t.TempDir(), out: &output{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(binary, args...)
+	s.cmd = cmd
 	s.cmd.Dir = s.Dir
 	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out

@@ -1,10 +1,15 @@
 #!/bin/sh
-# Installs what the tests need and the machine lacks: Chromium (browser tests), ffmpeg (media checks), shellcheck,
-# curl, wget and useradd (install.sh's tests). Debian's packages; runs apt only when something is missing.
+# Installs what the tests need and the machine lacks: Chromium and Firefox ESR (browser tests), ip and iptables (the
+# browser tests on bad networks, in network namespaces), ffmpeg (media checks), shellcheck, curl, wget and useradd
+# (install.sh's tests). Debian's packages; runs apt only when something is missing.
 set -eu
 
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v firefox-esr >/dev/null 2>&1 || missing="$missing firefox-esr"
+PATH="$PATH:/usr/sbin:/sbin"
+command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
+command -v iptables >/dev/null 2>&1 || missing="$missing iptables"
 command -v ffmpeg >/dev/null 2>&1 || missing="$missing ffmpeg"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
 command -v curl >/dev/null 2>&1 || missing="$missing curl"
@@ -21,4 +26,4 @@ if [ -n "$missing" ]; then
 fi
 
 command -v node >/dev/null 2>&1 || { echo "test-deps: Node.js 20 or newer is needed for the UI checks (apt-get install nodejs npm)" >&2; exit 1; }
-echo "test-deps: chromium, ffmpeg, shellcheck and node are present"
+echo "test-deps: chromium, firefox-esr, ip, iptables, ffmpeg, shellcheck and node are present"
