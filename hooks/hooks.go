@@ -5,6 +5,7 @@ package hooks
 import (
 	"context"
 	"io/fs"
+	"path/filepath"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -16,6 +17,7 @@ import (
 	"github.com/takeone/takeone/internal/session"
 	"github.com/takeone/takeone/internal/setup"
 	"github.com/takeone/takeone/internal/teamapi"
+	"github.com/takeone/takeone/internal/upload"
 	"github.com/takeone/takeone/internal/web"
 	"github.com/takeone/takeone/pb_migrations"
 )
@@ -50,6 +52,7 @@ func Register(app core.App, deps Deps) {
 	outbox := mail.NewOutbox(app)
 	invite.Bind(app, deps.Config.Server.PublicURL, outbox)
 	app.OnRecordCreate(pb_migrations.Interviews).BindFunc(interviewDefaults)
+	app.OnRecordCreate(pb_migrations.Answers).BindFunc(answerDefaults)
 
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		web.BindSecurityHeaders(e.Router, deps.Config.HTTPS())
@@ -60,6 +63,18 @@ func Register(app core.App, deps Deps) {
 				return err
 			}
 			deps.Ingest.Bind(e.Router)
+			uploads, err := upload.New(e.App, upload.Config{
+				Dir:       filepath.Join(e.App.DataDir(), "uploads"),
+				TakeLimit: deps.Ingest.TakeLimit,
+			})
+			if err != nil {
+				return err
+			}
+			uploads.Bind(e.Router)
+			e.App.OnTerminate().BindFunc(func(te *core.TerminateEvent) error {
+				uploads.Close()
+				return te.Next()
+			})
 			session.New(deps.Ingest, session.Config{
 				RetentionDays: deps.Config.Retention.Days,
 				PublicURL:     deps.Config.Server.PublicURL,

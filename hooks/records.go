@@ -43,6 +43,14 @@ func candidateDefaults(e *core.RecordEvent) error {
 	return e.Next()
 }
 
+// answerDefaults marks a new answer's video as the live recording; an uploaded copy may replace it (upload).
+func answerDefaults(e *core.RecordEvent) error {
+	if e.Record.GetString("source") == "" {
+		e.Record.Set("source", pb_migrations.SourceLive)
+	}
+	return e.Next()
+}
+
 func interviewDefaults(e *core.RecordEvent) error {
 	if e.Record.GetString("status") == "" {
 		e.Record.Set("status", pb_migrations.InterviewDraft)

@@ -75,3 +75,14 @@ func selectValues[T ~string](values []T) []string {
 	}
 	return out
 }
+
+// AnswerSource says which copy of a take an answer's video is: the answers collection's "source".
+type AnswerSource string
+
+const (
+	SourceLive   AnswerSource = "live"   // recorded by the server from the live stream
+	SourceUpload AnswerSource = "upload" // the candidate's own full-quality copy, uploaded after Stop
+)
+
+// AnswerSources are every answer source.
+var AnswerSources = []AnswerSource{SourceLive, SourceUpload}

@@ -298,7 +298,7 @@ func (r *Recorder) realign(stats Stats) Stats {
 	if delta.Abs() < realignMin || stats.AudioFrames == 0 {
 		return stats
 	}
-	moved, err := rewriteFile(r.root, r.name, delta)
+	moved, err := rewriteFile(r.root, r.name, delta, false)
 	if err != nil {
 		r.log.Warn("the sound could not be realigned: the file keeps the alignment it was written with",
 			"file", r.name, "error", err)

@@ -29,16 +29,31 @@ var errBadElement = errors.New("malformed element")
 // beside it in root and renamed over it. Every frame that can still be read is kept; a damaged stretch is
 // skipped up to the next cluster. A file with no frame at all gives ErrNoMedia and is left as it is.
 func Repair(root *os.Root, name string) (Stats, error) {
-	stats, err := rewriteFile(root, name, 0)
+	stats, err := rewriteFile(root, name, 0, false)
 	if err != nil {
 		return Stats{}, fmt.Errorf("repair %s: %w", name, err)
 	}
 	return stats, nil
 }
 
+// ErrUnsupported is returned by Adopt for a file that is not VP8/Opus WebM, or that is damaged.
+var ErrUnsupported = errors.New("recorder: not an intact VP8/Opus WebM file")
+
+// Adopt checks a WebM file made elsewhere (a browser's MediaRecorder) and rewrites it in place as the recorder
+// writes its own takes: clusters on keyframes, Cues and Duration, so that players can seek it. Its tracks must be
+// VP8 and Opus and every frame intact; anything else gives ErrUnsupported and leaves the file as it is.
+func Adopt(root *os.Root, name string) (Stats, error) {
+	stats, err := rewriteFile(root, name, 0, true)
+	if err != nil {
+		return Stats{}, fmt.Errorf("adopt %s: %w", name, err)
+	}
+	return stats, nil
+}
+
 // rewriteFile rewrites a file in place as Repair says, moving its sound by audioDelta against its picture
-// (sound moved before the first picture is left out).
-func rewriteFile(root *os.Root, name string, audioDelta time.Duration) (Stats, error) {
+// (sound moved before the first picture is left out). strict refuses, with ErrUnsupported, other codecs than
+// VP8 and Opus and a file with a damaged stretch, instead of skipping what cannot be read.
+func rewriteFile(root *os.Root, name string, audioDelta time.Duration, strict bool) (Stats, error) {
 	in, err := root.Open(name)
 	if err != nil {
 		return Stats{}, err
@@ -52,6 +67,13 @@ func rewriteFile(root *os.Root, name string, audioDelta time.Duration) (Stats, e
 	if err := sc.header(); err != nil {
 		return Stats{}, err
 	}
+	if strict {
+		for _, t := range sc.tracks {
+			if t.CodecID != "V_VP8" && t.CodecID != "A_OPUS" {
+				return Stats{}, fmt.Errorf("%w: a track is %s", ErrUnsupported, t.CodecID)
+			}
+		}
+	}
 
 	removeLeftovers(root, name)
 	tmp := name + ".repair-" + randomHex()
@@ -60,6 +82,9 @@ func rewriteFile(root *os.Root, name string, audioDelta time.Duration) (Stats, e
 		return Stats{}, err
 	}
 	stats, err := sc.rewrite(newSink(f), audioDelta.Milliseconds())
+	if err == nil && strict && (sc.gaps > 0 || sc.damaged) {
+		err = fmt.Errorf("%w: it is damaged or cut short", ErrUnsupported)
+	}
 	if err != nil {
 		_ = root.Remove(tmp)
 		return Stats{}, err
@@ -104,6 +129,8 @@ type scanner struct {
 	pos  int64
 	size int64 // of the file; 0: unknown
 	gaps int   // damaged stretches skipped so far
+	// damaged: something could not be read (a damaged stretch or block, a torn end)
+	damaged bool
 
 	tracks   []webm.TrackEntry
 	scale    int64 // ns per timecode unit
@@ -248,6 +275,7 @@ func (s *scanner) next(out []block) ([]block, error) {
 					if blocks, ok := s.blocks(e.id, b); ok {
 						return append(out, blocks...), nil
 					}
+					s.damaged = true
 					continue // a damaged block: skip it
 				}
 			default:
@@ -255,6 +283,9 @@ func (s *scanner) next(out []block) ([]block, error) {
 					continue
 				}
 			}
+		}
+		if err != io.EOF {
+			s.damaged = true
 		}
 		if !errors.Is(err, errBadElement) || s.resync() != nil {
 			return out, io.EOF
@@ -348,6 +379,9 @@ func (s *scanner) element() (*element, error) {
 		return nil, err
 	}
 	size, _, err := s.vint(false)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // torn between an ID and its size
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -375,6 +409,9 @@ func (s *scanner) vint(isID bool) (int64, int, error) {
 	allOnes := v == uint64(0xff>>n)
 	for i := 1; i < n; i++ {
 		b, err := s.r.ReadByte()
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // torn inside the number
+		}
 		if err != nil {
 			return 0, 0, err
 		}
