@@ -34,6 +34,9 @@ type Config struct {
 	IdleTimeout time.Duration
 	// DisconnectTimeout is how long a take waits for a connection that dropped to come back before it ends.
 	DisconnectTimeout time.Duration
+	// StallAfter is how long without a media packet pauses a take's time limit, as the candidate's page pauses its
+	// clock; the time after the last packet is not charged.
+	StallAfter time.Duration
 }
 
 // Defaults for what Config leaves zero.
@@ -42,6 +45,7 @@ const (
 	DefaultConnectTimeout    = 30 * time.Second
 	DefaultDisconnectTimeout = 10 * time.Second
 	DefaultIdleTimeout       = 15 * time.Minute
+	DefaultStallAfter        = 1500 * time.Millisecond
 )
 
 // Ingest owns the live takes.
@@ -74,6 +78,9 @@ func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 	if cfg.DisconnectTimeout == 0 {
 		cfg.DisconnectTimeout = DefaultDisconnectTimeout
 	}
+	if cfg.StallAfter == 0 {
+		cfg.StallAfter = DefaultStallAfter
+	}
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create the recordings dir %s: %w", cfg.Dir, err)
 	}
@@ -97,6 +104,7 @@ func New(app core.App, engine *rtc.Engine, cfg Config) (*Ingest, error) {
 // Bind adds the WHIP routes, where every take is published, whoever started it.
 func (in *Ingest) Bind(r *router.Router[*core.RequestEvent]) {
 	r.POST("/api/takeone/whip/{take}", in.whipPublish)
+	r.GET("/api/takeone/whip/{take}/session", in.whipState)
 	r.PATCH("/api/takeone/whip/{take}/session", in.whipPatch)
 	r.DELETE("/api/takeone/whip/{take}/session", in.whipDelete)
 	r.OPTIONS("/api/takeone/whip/{take}", in.whipOptions)

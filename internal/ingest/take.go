@@ -32,10 +32,13 @@ const (
 	endNoConnection                  // nobody connected in time
 	endShutdown                      // the server is stopping
 	endFailed                        // recording failed (e.g. the disk is full)
+	endIdle                          // connected, but no media for too long after it stopped
+	endReplaced                      // a new take of the same owner replaces this unstored one
 )
 
 func (r endReason) String() string {
-	return [...]string{"delete", "time limit", "disconnected", "no connection", "shutdown", "recording failed"}[r]
+	return [...]string{"delete", "time limit", "disconnected", "no connection", "shutdown", "recording failed",
+		"no media", "replaced"}[r]
 }
 
 var (
@@ -69,25 +72,29 @@ type take struct {
 	cancel context.CancelFunc
 	endCh  chan endReason // first reason wins
 	stateC chan webrtc.PeerConnectionState
-	media  chan struct{} // closed at the first RTP packet
-	mediaO sync.Once
-	// lastMedia is when the newest RTP packet arrived (unix ns): a connection is declared lost only seconds after
-	// its last packet, and those seconds are not charged to the candidate
+	clock  clock
+	// lastMedia is when the newest RTP packet arrived (unix ns): the time limit counts up to it
 	lastMedia atomic.Int64
-	done      chan struct{}              // closed once the take is saved
-	status    pb_migrations.AnswerStatus // the take's final status, set before done closes
+	// waiting is set while the take waits for media (before the first packet, and while paused); the packet that
+	// finds it set clears it and sends its arrival on wake
+	waiting atomic.Bool
+	wake    chan time.Time
+	over    atomic.Bool                // the take has ended (it may still be saving)
+	done    chan struct{}              // closed once the take is saved
+	status  pb_migrations.AnswerStatus // the take's final status, set before done closes
 
 	mu        sync.Mutex // guards what follows
 	pc        *webrtc.PeerConnection
 	rec       *recorder.Recorder
 	videoSSRC webrtc.SSRC
+	trickled  int // candidates taken by PATCH
 	ended     bool
 	readers   sync.WaitGroup
 }
 
 func newTake(in *Ingest, owner Owner, dest Destination, limit time.Duration) *take {
 	ctx, cancel := context.WithCancel(in.ctx)
-	return &take{
+	t := &take{
 		in:     in,
 		id:     dest.takeID(),
 		owner:  owner,
@@ -98,9 +105,12 @@ func newTake(in *Ingest, owner Owner, dest Destination, limit time.Duration) *ta
 		cancel: cancel,
 		endCh:  make(chan endReason, 1),
 		stateC: make(chan webrtc.PeerConnectionState, 16),
-		media:  make(chan struct{}),
+		clock:  clock{limit: limit},
+		wake:   make(chan time.Time, 1),
 		done:   make(chan struct{}),
 	}
+	t.waiting.Store(true) // for the first packet
+	return t
 }
 
 // authorized reports whether an Authorization header carries this take's token.
@@ -127,37 +137,64 @@ func (t *take) end(reason endReason) {
 	}
 }
 
-// run owns the take's timers and ends it: no connection in time (or no media long after connecting), the time limit (paused while the connection is
-// down, so lost time is not charged), a connection gone for too long, or an explicit end.
+// limitSlack is how long after the last packet the time limit may end a take at once. A longer silence may be
+// the start of a stall that is not charged, so the limit waits until the stall is decided.
+const limitSlack = 250 * time.Millisecond
+
+// run owns the take's timers and ends it: no connection in time (or no media long after connecting), the time
+// limit, a connection gone for too long, media stopped for too long, or an explicit end. The limit counts only the
+// time media arrives (clock.go): it pauses when no packet has arrived for StallAfter, charging up to the last
+// packet, and resumes with the next packet.
 func (t *take) run() {
 	defer t.in.wg.Done()
-	connect := time.NewTimer(t.in.cfg.ConnectTimeout)
-	defer connect.Stop()
+	cfg := t.in.cfg
+	total := t.limit + cfg.Grace
+	// idle ends a take without media: nobody connected (ConnectTimeout), connected and never sending, or stopped
+	// sending while connected (IdleTimeout)
+	idle := time.NewTimer(cfg.ConnectTimeout)
+	defer idle.Stop()
+	limit := stoppedTimer() // the rest of the time limit, while media arrives
+	defer limit.Stop()
+	stall := stoppedTimer() // StallAfter after the last packet, while media arrives
+	defer stall.Stop()
+	disconnect := stoppedTimer() // DisconnectTimeout after the connection dropped
+	defer disconnect.Stop()
 	var (
-		limit       *time.Timer
-		limitC      <-chan time.Time
-		remaining   = t.limit + t.in.cfg.Grace
-		limitStart  time.Time
-		disconnectC <-chan time.Time
-		disconnect  *time.Timer
-		media       = t.media
+		started bool          // media has arrived
+		down    bool          // the connection dropped: disconnect runs
+		charged time.Duration // by the segments that ended
 	)
-	// stopLimit pauses the time limit, charging the time up to the last packet received (a lost connection is
-	// only noticed seconds later)
-	stopLimit := func() {
-		if limit != nil && limit.Stop() {
-			until := time.Now()
-			if last := time.Unix(0, t.lastMedia.Load()); last.After(limitStart) && last.Before(until) {
-				until = last
-			}
-			remaining -= until.Sub(limitStart)
-		}
-		limit, limitC = nil, nil
+	resume := func(at time.Time) {
+		idle.Stop()
+		t.clock.run(at)
+		started = true
+		limit.Reset(time.Until(at.Add(total - charged)))
+		stall.Reset(time.Until(at.Add(cfg.StallAfter)))
 	}
-	startLimit := func() {
-		limitStart = time.Now()
-		limit = time.NewTimer(max(remaining, 0))
-		limitC = limit.C
+	// stalled checks whether no packet has arrived since StallAfter; if so it pauses the clock at the last packet
+	// and waits for the next (which may have arrived meanwhile: it resumes at once then)
+	stalled := func() bool {
+		last := t.lastPacket()
+		if time.Since(last) < cfg.StallAfter {
+			return false
+		}
+		t.waiting.Store(true)
+		var next time.Time
+		if newer := t.lastPacket(); newer.After(last) { // a packet came while we decided
+			if t.waiting.CompareAndSwap(true, false) {
+				next = newer
+			} else {
+				next = <-t.wake // its reader saw waiting set: its send is on the way
+			}
+		}
+		charged = t.clock.pause(last)
+		limit.Stop()
+		stall.Stop()
+		idle.Reset(cfg.IdleTimeout)
+		if !next.IsZero() {
+			resume(next)
+		}
+		return true
 	}
 	var reason endReason
 loop:
@@ -165,37 +202,41 @@ loop:
 		select {
 		case reason = <-t.endCh:
 			break loop
-		case <-connect.C:
+		case <-idle.C:
 			reason = endNoConnection
+			if started {
+				reason = endIdle
+			}
 			break loop
-		case <-media:
-			media = nil
-			connect.Stop()
-			startLimit()
-		case <-limitC:
-			reason = endTimeLimit
-			break loop
-		case <-disconnectC:
+		case at := <-t.wake: // the first packet, or the first after a stall
+			resume(at)
+		case <-stall.C:
+			if !stalled() {
+				stall.Reset(time.Until(t.lastPacket().Add(cfg.StallAfter)))
+			}
+		case <-limit.C:
+			switch gap := time.Since(t.lastPacket()); {
+			case gap < limitSlack:
+				reason = endTimeLimit
+				break loop
+			case !stalled(): // silent for a moment: decide when a stall would be called
+				limit.Reset(cfg.StallAfter - gap)
+			}
+		case <-disconnect.C:
 			reason = endDisconnected
 			break loop
 		case state := <-t.stateC:
 			switch state {
 			case webrtc.PeerConnectionStateConnected:
-				if media != nil {
-					connect.Reset(t.in.cfg.IdleTimeout) // connected ahead of recording: wait for media, not forever
+				if !started {
+					idle.Reset(cfg.IdleTimeout) // connected ahead of recording: wait for media, not forever
 				}
-				if disconnect != nil {
-					disconnect.Stop()
-					disconnect, disconnectC = nil, nil
-					if media == nil {
-						startLimit()
-					}
-				}
+				disconnect.Stop()
+				down = false
 			case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:
-				if disconnect == nil {
-					disconnect = time.NewTimer(t.in.cfg.DisconnectTimeout)
-					disconnectC = disconnect.C
-					stopLimit()
+				if !down { // media stopped long before: the clock is paused
+					disconnect.Reset(cfg.DisconnectTimeout)
+					down = true
 				}
 			case webrtc.PeerConnectionStateClosed:
 				reason = endDisconnected
@@ -203,11 +244,14 @@ loop:
 			}
 		}
 	}
-	stopLimit()
-	if disconnect != nil {
-		disconnect.Stop()
-	}
 	t.finish(reason)
+}
+
+// stoppedTimer is a timer that has not been started: Reset starts it.
+func stoppedTimer() *time.Timer {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	return timer
 }
 
 // publish answers the client's SDP offer: a receive-only peer connection that feeds a new recorder.
@@ -297,8 +341,14 @@ func (t *take) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) 
 			if err != nil {
 				return
 			}
-			t.mediaO.Do(func() { close(t.media) })
-			t.lastMedia.Store(time.Now().UnixNano())
+			now := time.Now()
+			t.lastMedia.Store(now.UnixNano())
+			if t.waiting.Load() && t.waiting.CompareAndSwap(true, false) {
+				select { // run() takes every wake before it sets waiting again: the buffer is free
+				case t.wake <- now:
+				case <-t.ctx.Done():
+				}
+			}
 			if err := rec.WriteRTP(kind, pkt); err != nil {
 				t.in.app.Logger().Error("recording failed", "take", t.id, "error", err)
 				t.end(endFailed)
@@ -339,6 +389,7 @@ func (t *take) requestKeyframe() {
 // finish stops the connection and the readers, closes the file and hands it to the take's destination. Runs once,
 // on the take's own goroutine.
 func (t *take) finish(reason endReason) {
+	t.over.Store(true)
 	t.mu.Lock()
 	t.ended = true
 	pc, rec := t.pc, t.rec
@@ -374,7 +425,8 @@ func (t *take) finish(reason endReason) {
 		if rec != nil {
 			_ = t.in.root.Remove(t.in.fileName(t.id)) // only a header
 		}
-	case reason == endDisconnected || reason == endShutdown || reason == endNoConnection:
+	case reason == endDisconnected || reason == endShutdown || reason == endNoConnection || reason == endIdle ||
+		reason == endReplaced:
 		o.status = pb_migrations.AnswerInterrupted
 	}
 	o.stats = stats

@@ -44,9 +44,15 @@ type network struct {
 	dropped  int64 // packets lost on purpose
 }
 
+// vnetMu serializes making virtual networks: vnet numbers their MAC addresses with a counter it does not lock, so
+// tests in parallel would race on it.
+var vnetMu sync.Mutex
+
 // newNetwork starts a virtual network whose router delays every packet by delay plus up to jitter.
 func newNetwork(t *testing.T, delay, jitter time.Duration) *network {
 	t.Helper()
+	vnetMu.Lock()
+	defer vnetMu.Unlock()
 	router, err := vnet.NewRouter(&vnet.RouterConfig{
 		CIDR:          virtualCIDR,
 		MinDelay:      delay,

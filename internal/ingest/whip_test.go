@@ -37,6 +37,9 @@ func TestWHIPRefusesBadRequests(t *testing.T) {
 		{"PATCH before publishing", "PATCH", session, "application/trickle-ice-sdpfrag", bearer, "a=ice-ufrag:abcd\r\na=ice-pwd:" + strings.Repeat("p", 22) + "\r\n", 409, "POST the SDP offer first"},
 		{"PATCH with the wrong type", "PATCH", session, "application/sdp", bearer, "a=ice-ufrag:abcd", 415, "trickle-ice-sdpfrag"},
 		{"DELETE without the token", "DELETE", session, "", "", "", 401, "whip_token"},
+		{"the clock without the token", "GET", session, "", "", "", 401, "whip_token"},
+		{"the clock of another take", "GET", s.URL + "/api/takeone/whip/nosuchtake0001/session", "", bearer, "", 404, "ended"},
+		{"the clock before publishing", "GET", session, "", bearer, "", 200, `"state":"connecting","limit_ms":90000,"remaining_ms":90000,"recorded_ms":0`},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			res, body := request(t, test.method, test.url, test.contentType, test.auth, test.body)
@@ -80,7 +83,7 @@ func TestWHIPTokenIsScopedToOneLiveTake(t *testing.T) {
 	if _, err := pub.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	for _, method := range []string{"POST", "DELETE", "PATCH"} {
+	for _, method := range []string{"POST", "DELETE", "PATCH", "GET"} {
 		url := pub.Location()
 		if method == "POST" {
 			url = st.WHIPURL
