@@ -89,8 +89,8 @@ func (in *Ingest) whipDelete(e *core.RequestEvent) error {
 	}
 }
 
-// whipPatch answers PATCH {Location}: trickled candidates, or an ICE restart when the fragment carries new
-// credentials (the browser's network changed).
+// whipPatch answers PATCH {Location}: trickled candidates (the fragment carries the session's credentials: 204),
+// or an ICE restart (new credentials, when the browser's network changed: 200 with our fragment).
 func (in *Ingest) whipPatch(e *core.RequestEvent) error {
 	t, err := in.lookup(e)
 	if t == nil {
@@ -110,6 +110,8 @@ func (in *Ingest) whipPatch(e *core.RequestEvent) error {
 		return e.NotFoundError("This take has ended. Start a new take.", nil)
 	case errors.Is(err, errNotPublished):
 		return e.Error(http.StatusConflict, err.Error(), nil)
+	case errors.Is(err, errTooManyCandidates):
+		return e.BadRequestError(err.Error(), nil)
 	case err != nil:
 		return e.BadRequestError(err.Error(), nil)
 	case answer == "":
