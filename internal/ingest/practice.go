@@ -160,10 +160,26 @@ func (in *Ingest) LiveTake(owner Owner) (Take, bool) {
 // Interrupt ends the owner's live take as interrupted, as if its connection had died (a reloaded page left it
 // behind), and waits until it is saved.
 func (in *Ingest) Interrupt(owner Owner) {
+	in.endLive(owner, endDisconnected, func(*take) bool { return true })
+}
+
+// EndUnstored ends the owner's live unstored take (a practice take, a take in a preview), if any, and waits until
+// it is put away, so that a new one can start: nothing of it is stored, so replacing it loses nothing, and a page
+// whose connection test failed can test again at once. A live take that is stored (an answer, a studio video) is
+// left alone.
+func (in *Ingest) EndUnstored(owner Owner) {
+	in.endLive(owner, endReplaced, func(t *take) bool {
+		_, unstored := t.dest.(Unstored)
+		return unstored
+	})
+}
+
+// endLive ends the owner's live take for reason if it is one of which, and waits until it is saved.
+func (in *Ingest) endLive(owner Owner, reason endReason, which func(*take) bool) {
 	in.mu.Lock()
 	var live *take
 	for _, t := range in.takes {
-		if t.owner == owner {
+		if t.owner == owner && which(t) {
 			live = t
 		}
 	}
@@ -171,7 +187,7 @@ func (in *Ingest) Interrupt(owner Owner) {
 	if live == nil {
 		return
 	}
-	live.end(endDisconnected)
+	live.end(reason)
 	select {
 	case <-live.done:
 	case <-time.After(deleteWait):

@@ -239,3 +239,40 @@ func TestInterruptLiveTake(t *testing.T) {
 		t.Fatalf("%d takes of the question after a new take", n)
 	}
 }
+
+// A connection test that failed leaves its practice take live (the page never connected, or gave up); "Test
+// again" starts a new practice take at once instead of a 409: the live one is ended, as nothing of it is kept. A
+// live answer is another matter: it still blocks a practice take, and a practice take still blocks an answer.
+func TestPracticeTakeReplacesALivePracticeTake(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	token := tokens[testapp.CandidateOne]
+	owner := ingest.Candidate{ID: testapp.CandidateOne}
+
+	failed := s.start(t, token, "") // nobody connects to it
+	again := s.start(t, token, "")
+	if live, ok := s.ingest.LiveTake(owner); !ok || live.ID != again.ID || !live.Practice {
+		t.Fatalf("live take %+v (%v), want the second practice take %s", live, ok, again.ID)
+	}
+	res, body := s.do(t, http.MethodPost, strings.TrimPrefix(failed.WHIPURL, s.URL), "", map[string]string{
+		"Authorization": "Bearer " + failed.WHIPToken, "Content-Type": "application/sdp"})
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("publishing the replaced practice take: %d %s", res.StatusCode, body)
+	}
+
+	// one that records is replaced as well
+	publish(t, again, time.Second)
+	third := s.start(t, token, "")
+	if live, ok := s.ingest.LiveTake(owner); !ok || live.ID != third.ID {
+		t.Fatalf("live take %+v (%v), want the third practice take %s", live, ok, third.ID)
+	}
+
+	// a practice take does not make way for an answer, nor an answer for a practice take
+	s.expect(t, http.MethodPost, base(token)+"/questions/"+testapp.QuestionSpare+"/takes", "", http.StatusConflict, "being recorded")
+	s.expect(t, http.MethodDelete, base(token)+"/live", "", http.StatusNoContent, "")
+	answer := s.start(t, token, testapp.QuestionSpare)
+	s.expect(t, http.MethodPost, base(token)+"/practice", "", http.StatusConflict, "being recorded")
+	if live, ok := s.ingest.LiveTake(owner); !ok || live.ID != answer.ID || live.Practice {
+		t.Fatalf("live take %+v (%v), want the answer %s", live, ok, answer.ID)
+	}
+}

@@ -104,6 +104,7 @@ func (s *Session) previewTake(ofQuestion bool) func(*core.RequestEvent) error {
 			}
 			slot, seconds = q.Id, q.GetInt("answer_seconds")
 		}
+		s.ingest.EndUnstored(owner) // a preview's takes are never stored: a new one replaces the live one
 		return s.ingest.Start(e, owner, ingest.Unstored{Slot: slot}, time.Duration(seconds)*time.Second)
 	}
 }

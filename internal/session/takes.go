@@ -97,14 +97,18 @@ func newAnswer(e *core.RequestEvent, cand, question *core.Record) (*core.Record,
 }
 
 // startPractice answers POST /api/takeone/session/{token}/practice: a take of the practice question. It is
-// recorded like any other, played back to the candidate only, never stored in the database and deleted soon.
+// recorded like any other, played back to the candidate only, never stored in the database and deleted soon. A
+// practice take still live (a connection test that failed, another tab) is ended first: nothing of it is kept, so
+// the new one replaces it rather than wait for it. A live answer still answers 409.
 func (s *Session) startPractice(e *core.RequestEvent) error {
 	cand, err := admit(e)
 	if cand == nil {
 		return err
 	}
+	owner := ingest.Candidate{ID: cand.Id}
+	s.ingest.EndUnstored(owner)
 	limit := s.ingest.TakeLimit(ingest.PracticeSeconds, cand.GetInt("extra_time_percent"))
-	return s.ingest.Start(e, ingest.Candidate{ID: cand.Id}, ingest.Unstored{}, limit)
+	return s.ingest.Start(e, owner, ingest.Unstored{}, limit)
 }
 
 // admit finds the candidate of the request's link and checks that they may record: the link is open and they
