@@ -33,10 +33,12 @@ func candidateDefaults(e *core.RecordEvent) error {
 		e.Record.Set("stage", pb_migrations.StageNew)
 	}
 	if e.Record.GetDateTime("deadline").IsZero() {
-		interview, err := e.App.FindRecordById(pb_migrations.Interviews, e.Record.GetString("interview"))
-		if err == nil && interview.GetInt("deadline_days") > 0 {
-			deadline := time.Now().AddDate(0, 0, interview.GetInt("deadline_days"))
-			dt, _ := types.ParseDateTime(deadline)
+		// one column, not the whole record: an import runs this for every row
+		var days int
+		err := e.App.DB().Select("deadline_days").From(pb_migrations.Interviews).
+			Where(dbx.HashExp{"id": e.Record.GetString("interview")}).Row(&days)
+		if err == nil && days > 0 {
+			dt, _ := types.ParseDateTime(time.Now().AddDate(0, 0, days))
 			e.Record.Set("deadline", dt)
 		}
 	}

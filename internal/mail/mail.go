@@ -26,12 +26,18 @@ type Message struct {
 	Text    string // paragraphs separated by blank lines; links on lines of their own
 }
 
+// Configured says whether an SMTP server is set up: without one, Send sends nothing.
+func Configured(app core.App) bool {
+	s := app.Settings().SMTP
+	return s.Enabled && s.Host != ""
+}
+
 // Send delivers m now.
 func Send(app core.App, m Message) error {
-	s := app.Settings()
-	if !s.SMTP.Enabled || s.SMTP.Host == "" {
+	if !Configured(app) {
 		return ErrNoSMTP
 	}
+	s := app.Settings()
 	if len(m.To) == 0 {
 		return errors.New("an email needs a recipient")
 	}
