@@ -5,8 +5,12 @@
 // a default route over the veth, so browsers find a real interface and gather host candidates on it (Firefox never
 // offers loopback candidates). Since both addresses are the namespace's own, the kernel delivers packets between
 // them locally instead of through the pair; the faults therefore match on what the packets are (UDP, or anything
-// between the two addresses) in the namespace's OUTPUT chain, which every packet sent inside it passes once.
-// Nothing leaves the namespace: it has no link to any other.
+// between the two addresses). Every packet sent inside the namespace passes its OUTPUT chain once and then, on
+// delivery, its INPUT chain once. Packets are dropped in INPUT: a DROP in OUTPUT refuses the sender's own
+// sendto(2) with EPERM, which no network does (a lost packet is silent), and which a browser may take for a
+// broken path (Firefox marks its ICE component disconnected at the first such error). The delay holds packets in
+// OUTPUT, through NFQUEUE, where the sender's call has returned already. Nothing leaves the namespace: it has no
+// link to any other.
 //
 // Processes run inside with Command (ip netns exec); the test process reaches them through DialContext, which
 // opens its sockets from a thread that has entered the namespace. Faults use iptables (the kernel's nft_compat
@@ -215,11 +219,12 @@ func (n *Namespace) iptables(args ...string) error {
 }
 
 // Impair makes every UDP packet sent inside the namespace (WebRTC's media, and nothing else uses UDP there) go
-// missing with a probability of lossPercent %, and arrive delay late. Call it once, before the traffic starts.
+// missing with a probability of lossPercent %, and arrive delay late. As on a real network, the sender never
+// learns of a loss: its send succeeds, the packet is dropped on delivery. Call it once, before the traffic starts.
 func (n *Namespace) Impair(lossPercent int, delay time.Duration) error {
 	if lossPercent > 0 {
 		p := strconv.FormatFloat(float64(lossPercent)/100, 'f', 4, 64)
-		if err := n.iptables("-A", "OUTPUT", "-p", "udp", "-m", "statistic", "--mode", "random", "--probability", p, "-j", "DROP"); err != nil {
+		if err := n.iptables("-A", "INPUT", "-p", "udp", "-m", "statistic", "--mode", "random", "--probability", p, "-j", "DROP"); err != nil {
 			return err
 		}
 	}
@@ -252,8 +257,9 @@ func (n *Namespace) Impair(lossPercent int, delay time.Duration) error {
 	return n.iptables("-A", "OUTPUT", "-p", "udp", "-j", "NFQUEUE", "--queue-num", "0")
 }
 
-// Cut drops all UDP and every packet to or from ServerIP for d, then lets them pass again; it returns once the
-// network is back. (Loopback between 127.0.0.1 and itself, where the test talks to a browser's driver, stays up.)
+// Cut drops all UDP and every packet to or from ServerIP for d, silently (on delivery, as Impair), then lets them
+// pass again; it returns once the network is back. (Loopback between 127.0.0.1 and itself, where the test talks to
+// a browser's driver, stays up.)
 func (n *Namespace) Cut(d time.Duration) error {
 	if !n.cut.CompareAndSwap(false, true) {
 		return errors.New("netfault: already cut")
@@ -261,14 +267,14 @@ func (n *Namespace) Cut(d time.Duration) error {
 	defer n.cut.Store(false)
 	rules := [][]string{{"-p", "udp"}, {"-d", n.ServerIP}, {"-s", n.ServerIP}}
 	for _, r := range rules {
-		if err := n.iptables(append(append([]string{"-I", "OUTPUT", "1"}, r...), "-j", "DROP")...); err != nil {
+		if err := n.iptables(append(append([]string{"-I", "INPUT", "1"}, r...), "-j", "DROP")...); err != nil {
 			return err
 		}
 	}
 	time.Sleep(d)
 	var err error
 	for _, r := range rules {
-		err = errors.Join(err, n.iptables(append(append([]string{"-D", "OUTPUT"}, r...), "-j", "DROP")...))
+		err = errors.Join(err, n.iptables(append(append([]string{"-D", "INPUT"}, r...), "-j", "DROP")...))
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package netfault
 
 import (
+	"cmp"
 	"net"
 	"slices"
 	"testing"
@@ -24,7 +25,8 @@ func udpPair(t *testing.T, n *Namespace) (rx, tx *net.UDPConn) {
 }
 
 // send sends count datagrams, one a millisecond, each carrying its send time, and returns how long each one that
-// arrived took.
+// arrived took. Every send must succeed: on a real network the sender never learns that a packet was lost, and a
+// browser whose send is refused may give the path up (Firefox does, at once).
 func send(t *testing.T, rx, tx *net.UDPConn, count int) []time.Duration {
 	t.Helper()
 	got := make(chan []time.Duration)
@@ -44,10 +46,18 @@ func send(t *testing.T, rx, tx *net.UDPConn, count int) []time.Duration {
 			}
 		}
 	}()
+	refused := 0
+	var firstErr error
 	for range count {
 		b, _ := time.Now().MarshalBinary()
-		_, _ = tx.Write(b) // during a cut the kernel refuses it (EPERM), as a browser's sends are refused
+		if _, err := tx.Write(b); err != nil {
+			refused++
+			firstErr = cmp.Or(firstErr, err)
+		}
 		time.Sleep(time.Millisecond)
+	}
+	if refused > 0 {
+		t.Errorf("the kernel refused %d of %d sends (%v): a lost packet must be silent", refused, count, firstErr)
 	}
 	return <-got
 }
