@@ -7,7 +7,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
@@ -15,17 +14,9 @@ import (
 // Payload types browsers use for these codecs; matching them keeps answers
 // free of remapping.
 const (
-	payloadTypeOpus   = 111
-	payloadTypeVP8    = 96
-	payloadTypeVP8RTX = 97
+	payloadTypeOpus = 111
+	payloadTypeVP8  = 96
 )
-
-// maxNacksPerPacket bounds how often a lost packet is asked for: five times,
-// at the NACK generator's 100 ms interval, covers the 500 ms the recorder
-// waits for a missing packet. It also ends the NACKs for a packet repaired on
-// the RTX stream, which pion's generator does not see (it tracks the media
-// SSRC only) and would ask for again until 512 newer packets arrived.
-const maxNacksPerPacket = 5
 
 // ICE timeouts for flaky mobile networks: a take is reported disconnected
 // after 5 s of silence and failed 10 s later, so the recorder can close it as
@@ -37,10 +28,10 @@ const (
 )
 
 // srtpReplayWindow is how far back (in packets) a retransmitted packet may
-// arrive and still be accepted. A client that does not negotiate RTX resends
-// on the media SSRC with the original sequence number, so pion's default of
-// 64 would drop repairs that arrive after a mobile round trip at video rates
-// (~250 packets/s). (Repairs on the RTX stream have their own SSRC.)
+// arrive and still be accepted. Retransmissions reuse the media SSRC and
+// sequence number (no RTX, see newAPI), so pion's default of 64 would drop
+// repairs that arrive after a mobile round trip at video rates (~250
+// packets/s).
 const srtpReplayWindow = 1024
 
 type apiParams struct {
@@ -68,21 +59,8 @@ func newAPI(p apiParams) (*webrtc.API, error) {
 			PayloadType: payloadTypeOpus,
 		}, webrtc.RTPCodecTypeAudio},
 		{webrtc.RTPCodecParameters{
-			RTPCodecCapability: webrtc.RTPCodecCapability{
-				MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
-			},
-			PayloadType: payloadTypeVP8,
-		}, webrtc.RTPCodecTypeVideo},
-		// RTX (RFC 4588): browsers resend lost video packets on a repair stream
-		// of their own (a=ssrc-group:FID). pion's TrackRemote.ReadRTP returns
-		// those packets with the media SSRC, payload type and original sequence
-		// number, so the recorder sees a late packet as with NACK alone.
-		{webrtc.RTPCodecParameters{
-			RTPCodecCapability: webrtc.RTPCodecCapability{
-				MimeType: webrtc.MimeTypeRTX, ClockRate: 90000,
-				SDPFmtpLine: fmt.Sprintf("apt=%d", payloadTypeVP8),
-			},
-			PayloadType: payloadTypeVP8RTX,
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000},
+			PayloadType:        payloadTypeVP8,
 		}, webrtc.RTPCodecTypeVideo},
 	} {
 		if err := media.RegisterCodec(codec.params, codec.kind); err != nil {
@@ -90,13 +68,21 @@ func newAPI(p apiParams) (*webrtc.API, error) {
 		}
 	}
 
+	// No RTX: pion's TrackRemote would return packets repaired on an RTX
+	// stream rewritten to the media's SSRC and sequence number, but pion's
+	// NACK generator (interceptor v0.1.51) watches the media SSRC only, never
+	// learns that a packet came back over RTX and asks for it again every
+	// 100 ms until 512 newer packets arrived (pion/interceptor#320). At 5 %
+	// loss that nearly doubled the traffic and lost frames, bounding the
+	// NACKs per packet still lost some, where NACK alone lost none. Without
+	// RTX in the answer, browsers resend on the media SSRC.
+	//
 	// NACK (+ PLI feedback), RTCP sender/receiver reports, stats and
 	// transport-wide congestion control feedback; registered after the codecs
 	// so their rtcp-fb lines attach to them.
 	interceptors := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptorsWithOptions(media, interceptors,
-		webrtc.WithInterceptorLoggerFactory(p.logs),
-		webrtc.WithNackGeneratorOptions(nack.GeneratorMaxNacksPerPacket(maxNacksPerPacket))); err != nil {
+		webrtc.WithInterceptorLoggerFactory(p.logs)); err != nil {
 		return nil, fmt.Errorf("webrtc: register interceptors: %w", err)
 	}
 
