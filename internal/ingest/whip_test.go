@@ -71,6 +71,9 @@ func TestWHIPTokenIsScopedToOneLiveTake(t *testing.T) {
 	if !strings.HasSuffix(pub.Location(), "/api/takeone/whip/"+st.ID+"/session") {
 		t.Fatalf("Location %q", pub.Location())
 	}
+	if answer := pub.PeerConnection().RemoteDescription().SDP; !strings.Contains(answer, "x-google-start-bitrate=") {
+		t.Errorf("the answer does not set the VP8 encoder's start bitrate:\n%s", answer)
+	}
 	offer := pub.PeerConnection().LocalDescription().SDP
 	if res, body := request(t, "POST", st.WHIPURL, "application/sdp", "Bearer "+st.WHIPToken, offer); res.StatusCode != http.StatusConflict {
 		t.Fatalf("second publish: %d %s", res.StatusCode, body)
