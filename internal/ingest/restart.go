@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pion/webrtc/v4"
@@ -21,7 +22,9 @@ var errTooManyCandidates = fmt.Errorf("this take has taken the %d ICE candidates
 // patch applies a trickle-ICE fragment (RFC 8840, RFC 9725 section 4.3). A fragment with the session's current
 // credentials (or none) trickles candidates: they are added and the answer is empty. New credentials, both of
 // them, restart ICE: the answer is a fragment with our new credentials and candidates. A fragment with the
-// current ufrag and another password, or a new ufrag with the current password, is refused.
+// current ufrag and another password, or a new ufrag with the current password, is refused. A fragment of an
+// earlier generation (the credentials a restart replaced, in a PATCH that arrived late) changes nothing: its
+// candidates are of no use any more (RFC 8838 section 11).
 func (t *take) patch(f sdpFrag) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -37,6 +40,8 @@ func (t *take) patch(f sdpFrag) (string, error) {
 	ufrag, pwd := iceCredentials(t.pc.RemoteDescription().SDP)
 	restart := false
 	switch {
+	case slices.Contains(t.retired, f.ufrag):
+		return "", nil
 	case f.ufrag == "", f.ufrag == ufrag && f.pwd == pwd: // candidates of the current session
 	case f.ufrag == ufrag:
 		return "", errors.New("the a=ice-pwd differs from the session's, a=ice-ufrag does not: send the current " +
@@ -56,6 +61,7 @@ func (t *take) patch(f sdpFrag) (string, error) {
 			return "", fmt.Errorf("ICE restart: %w", err)
 		}
 		answer = fragmentOf(full)
+		t.retired = append(t.retired, ufrag)
 	}
 	for _, c := range f.candidates {
 		mid := f.mid

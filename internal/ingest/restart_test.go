@@ -40,6 +40,14 @@ func TestICERestartKeepsOneTake(t *testing.T) {
 	s := newServer(t, nil)
 	st, pub := publish(t, s, testapp.CandidateOne, testapp.QuestionSpare, whipclient.Options{LoopbackOnly: true})
 	localBefore, remoteBefore := iceCredentials(t, pub.PeerConnection())
+	// a trickle PATCH of this first generation: its credentials and a candidate
+	var before strings.Builder
+	for line := range strings.Lines(pub.PeerConnection().LocalDescription().SDP) {
+		if strings.HasPrefix(line, "a=ice-ufrag:") || strings.HasPrefix(line, "a=ice-pwd:") ||
+			strings.HasPrefix(line, "a=candidate:") && before.Len() < 200 {
+			before.WriteString(line)
+		}
+	}
 
 	streamed := make(chan error, 1)
 	go func() { streamed <- pub.Stream(t.Context(), clip, 7*time.Second) }()
@@ -55,6 +63,11 @@ func TestICERestartKeepsOneTake(t *testing.T) {
 	if localAfter == localBefore || remoteAfter == remoteBefore {
 		t.Fatalf("ICE credentials before %s/%s, after %s/%s: want new ones on both sides",
 			localBefore, remoteBefore, localAfter, remoteAfter)
+	}
+	// a PATCH of the first generation that arrives late changes nothing: no second restart back to it
+	if res, body := request(t, http.MethodPatch, pub.Location(), "application/trickle-ice-sdpfrag", "Bearer "+st.WHIPToken,
+		before.String()); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("a late PATCH of the replaced credentials: %d %s", res.StatusCode, body)
 	}
 	if err := <-streamed; err != nil {
 		t.Fatal(err)

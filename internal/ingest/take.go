@@ -87,7 +87,8 @@ type take struct {
 	pc        *webrtc.PeerConnection
 	rec       *recorder.Recorder
 	videoSSRC webrtc.SSRC
-	trickled  int // candidates taken by PATCH
+	trickled  int      // candidates taken by PATCH
+	retired   []string // the remote ufrags ICE restarts replaced
 	ended     bool
 	readers   sync.WaitGroup
 }
