@@ -130,6 +130,9 @@ func TestCandidateByKeyboardAlone(t *testing.T) {
 	}
 	checkNames("device check")
 	err = chromedp.Do(ctx,
+		// the button is disabled until the camera's preview runs again after the test; a person waits for it too
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Start the interview' && !b.disabled)`,
+			chromedp.WithPollingTimeout(20*time.Second)),
 		tabTo("Start the interview"),
 		chromedp.KeyEvent(kb.Enter),
 		waitForText("Question 1 of 1"),
