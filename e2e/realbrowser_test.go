@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"cmp"
+	_ "embed"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,8 +22,6 @@ import (
 
 	"github.com/takeone/takeone/internal/mediacheck"
 	"github.com/takeone/takeone/internal/netfault"
-	"github.com/takeone/takeone/internal/testmedia"
-	"github.com/takeone/takeone/internal/testtool"
 )
 
 // Answers recorded by the browsers candidates use, Chromium and Firefox ESR, on a clean network and on a bad one
@@ -36,6 +36,13 @@ import (
 // through sockets opened inside it. Running processes inside a namespace keeps every existing helper (server
 // output, health check, REST calls) as it is; only the address differs. The faults then apply to the browser's
 // and the server's real traffic and to nothing else on the machine.
+//
+// Chromium records a camera and a microphone drawn on one clock (oneclock.js, which replaces getUserMedia before
+// the page's scripts run): a canvas with testmedia's pattern (a white flash at the start of every second, the
+// frame number along the top) and a WebAudio beep issued with each flash. Chromium's file-backed fake camera and
+// microphone cannot measure A/V sync: they start a new distance apart (60 to 300 ms) each time they are opened.
+// Firefox records its own fake devices (no pattern, no A/V figure): its AudioContext does not run headless on a
+// machine without an audio output device, so oneclock.js has no clock there.
 //
 // Some targets are not met yet; the tests assert floors that hold today and print the figures; docs/BENCHMARKS.md
 // ("Answers recorded by real browsers") has the medians and the targets. For those medians:
@@ -56,8 +63,15 @@ var networks = []network{{name: "clean"}, {name: "lossy", loss: 5, delay: 20 * t
 const (
 	answerSeconds = 8  // each answer is recorded for this long
 	questionCount = 2  // answers per interview
-	cameraFPS     = 30 // what the page asks for, and what Chromium's fake camera plays
+	cameraFPS     = 30 // what the page asks for, and what oneclock.js draws
+	cameraWidth   = 1280
+	cameraHeight  = 720
 )
+
+// oneClockSource replaces getUserMedia with a canvas and a WebAudio track drawn on one clock (see the file).
+//
+//go:embed oneclock.js
+var oneClockSource string
 
 // inNamespace starts a fresh `takeone serve` inside ns and makes the interview, as newInterview does.
 func inNamespace(t *testing.T, ns *netfault.Namespace, questions ...questionSpec) (*interviewSetup, *http.Client) {
@@ -87,10 +101,12 @@ type figures struct {
 	FramesPct          float64 // of cameraFPS × recorded
 	FPS                float64 // frames / stored length
 	Sent               int     // frames the browser sent while recording
+	Drawn              int     // frames the one-clock source drew while recording
+	LongestGap         float64 // ms, the longest gap between two readings of the source's clock (all interview long)
 	LivePct            float64 // frames stored of those sent
 	FullSizePct        float64 // frames at the camera's size
 	Sizes              map[string]int
-	CleanPct           float64 // frames whose pattern number reads (Chromium's pattern only)
+	CleanPct           float64 // frames whose pattern number reads
 	AVOffset           time.Duration
 	AVMeasured         bool
 	DecodeErr, SeekErr error
@@ -98,9 +114,12 @@ type figures struct {
 }
 
 func (f figures) String() string {
-	s := fmt.Sprintf("recorded %.2fs stored %.2fs (%.1f%%), %d frames (%.1f%% of %d fps, %.1f fps stored; %d sent, %.1f%% of them stored)",
-		f.Recorded.Seconds(), f.Stored.Seconds(), 100*f.Stored.Seconds()/f.Recorded.Seconds(), f.Frames, f.FramesPct, cameraFPS, f.FPS,
-		f.Sent, f.LivePct)
+	s := fmt.Sprintf("recorded %.2fs stored %.2fs (%.1f%%), %d frames (%.1f%% of %d fps, %.1f fps stored; ",
+		f.Recorded.Seconds(), f.Stored.Seconds(), 100*f.Stored.Seconds()/f.Recorded.Seconds(), f.Frames, f.FramesPct, cameraFPS, f.FPS)
+	if f.Drawn > 0 {
+		s += fmt.Sprintf("%.1f fps drawn, its clock read up to %.0f ms apart; ", float64(f.Drawn)/f.Recorded.Seconds(), f.LongestGap)
+	}
+	s += fmt.Sprintf("%d sent, %.1f%% of them stored)", f.Sent, f.LivePct)
 	if f.CleanPct >= 0 {
 		s += fmt.Sprintf(", full size %.1f%% %v, clean %.1f%%", f.FullSizePct, f.Sizes, f.CleanPct)
 	}
@@ -138,8 +157,9 @@ func (it *interviewSetup) fetch(t *testing.T, client *http.Client, a answer) str
 	return path
 }
 
-// measure reads a stored answer; size is the camera's (zero: not known), pattern says it shows testmedia's pattern.
-func measure(t *testing.T, path string, recorded time.Duration, width, height int, pattern bool) figures {
+// measure reads a stored answer; oneClock says it was recorded from oneclock.js (its pattern at cameraWidth x
+// cameraHeight, its flash and beep): without it, the frames' sizes are reported and nothing else of the picture.
+func measure(t *testing.T, path string, recorded time.Duration, oneClock bool) figures {
 	t.Helper()
 	f := figures{Recorded: recorded, CleanPct: -1, Sizes: map[string]int{}}
 	info, err := mediacheck.Probe(path)
@@ -164,37 +184,35 @@ func measure(t *testing.T, path string, recorded time.Duration, width, height in
 	full := 0
 	for _, fr := range frames {
 		f.Sizes[fmt.Sprintf("%dx%d", fr.Width, fr.Height)]++
-		if fr.Width == width && fr.Height == height {
+		if fr.Width == cameraWidth && fr.Height == cameraHeight {
 			full++
 		}
 	}
 	if len(frames) > 0 {
 		f.FullSizePct = 100 * float64(full) / float64(len(frames))
 	}
-	if pattern {
-		numbers, err := mediacheck.PatternNumbers(path)
-		if err != nil {
-			t.Fatalf("pattern numbers: %v", err)
+	if !oneClock {
+		return f
+	}
+	numbers, err := mediacheck.PatternNumbers(path)
+	if err != nil {
+		t.Fatalf("pattern numbers: %v", err)
+	}
+	clean := 0
+	for _, n := range numbers {
+		if n == mediacheck.Flash || n >= 0 && n < 2*cameraFPS { // oneclock.js numbers its frames modulo 60
+			clean++
 		}
-		clean := 0
-		for _, n := range numbers {
-			if n == mediacheck.Flash || n >= 0 && n < 2*cameraFPS { // the camera plays a 2 s clip in a loop
-				clean++
-			}
-		}
-		if len(numbers) > 0 {
-			f.CleanPct = 100 * float64(clean) / float64(len(numbers))
-		}
-		if off, err := mediacheck.AVOffset(path); err == nil {
-			f.AVOffset, f.AVMeasured = off, true
-		} else {
-			// fewer than two flashes with a beep within 400 ms: under a heavy CPU load Chromium's answers have
-			// been that far out of sync (docs/BENCHMARKS.md); reported, and a failure with -targets
-			t.Logf("A/V offset of %s not measurable: %v", filepath.Base(path), err)
-			if *targetsFlag {
-				t.Errorf("target: A/V offset of %s: %v", filepath.Base(path), err)
-			}
-		}
+	}
+	if len(numbers) > 0 {
+		f.CleanPct = 100 * float64(clean) / float64(len(numbers))
+	}
+	if off, err := mediacheck.AVOffset(path); err == nil {
+		f.AVOffset, f.AVMeasured = off, true
+	} else {
+		// fewer than two flashes with a beep within 400 ms of each other, from a source that draws both on one
+		// clock: the file is that far out of sync, or it lost its flashes or its sound
+		t.Errorf("A/V offset of %s not measurable: %v", filepath.Base(path), err)
 	}
 	return f
 }
@@ -255,13 +273,32 @@ func (r *results) summary(t *testing.T, browser string) {
 			low(func(f figures) float64 { return 100 * f.Stored.Seconds() / f.Recorded.Seconds() }),
 			cameraFPS, med(func(f figures) float64 { return f.FramesPct }), low(func(f figures) float64 { return f.FramesPct }),
 			med(func(f figures) float64 { return f.FPS }))
+		if fs[0].Drawn > 0 {
+			line += fmt.Sprintf(", drawn fps %.1f (%.1f)", med(func(f figures) float64 { return float64(f.Drawn) / f.Recorded.Seconds() }),
+				low(func(f figures) float64 { return float64(f.Drawn) / f.Recorded.Seconds() }))
+		}
 		line += fmt.Sprintf(", stored/sent frames %.1f%% (%.1f%%)", med(func(f figures) float64 { return f.LivePct }), low(func(f figures) float64 { return f.LivePct }))
 		if fs[0].CleanPct >= 0 {
-			line += fmt.Sprintf(", full size %.1f%% (%.1f%%), clean %.1f%% (%.1f%%), A/V %+.0fms (worst |%.0f|ms)",
+			line += fmt.Sprintf(", full size %.1f%% (%.1f%%), clean %.1f%% (%.1f%%)",
 				med(func(f figures) float64 { return f.FullSizePct }), low(func(f figures) float64 { return f.FullSizePct }),
-				med(func(f figures) float64 { return f.CleanPct }), low(func(f figures) float64 { return f.CleanPct }),
-				med(func(f figures) float64 { return float64(f.AVOffset.Milliseconds()) }),
-				-low(func(f figures) float64 { return -float64(f.AVOffset.Abs().Milliseconds()) }))
+				med(func(f figures) float64 { return f.CleanPct }), low(func(f figures) float64 { return f.CleanPct }))
+		}
+		var offsets []time.Duration
+		for _, f := range fs {
+			if f.AVMeasured {
+				offsets = append(offsets, f.AVOffset)
+			}
+		}
+		if len(offsets) > 0 {
+			slices.Sort(offsets)
+			worst := slices.MaxFunc(offsets, func(a, b time.Duration) int { return cmp.Compare(a.Abs(), b.Abs()) })
+			median := offsets[len(offsets)/2]
+			if len(offsets)%2 == 0 {
+				median = (offsets[len(offsets)/2-1] + median) / 2
+			}
+			line += fmt.Sprintf(", A/V of %d answers: median %+dms, worst %+dms", len(offsets), median.Milliseconds(), worst.Milliseconds())
+		} else {
+			line += ", A/V not measured (the browser's own camera and microphone)"
 		}
 		t.Log(line + fmt.Sprintf(", connection lost shown in %d of %d answers' interviews", lost, len(fs)))
 	}
@@ -277,9 +314,10 @@ const trackPeerConnections = `window.pcs = []; const Orig = window.RTCPeerConnec
 	window.RTCPeerConnection.prototype = Orig.prototype; Object.assign(window.RTCPeerConnection, Orig);`
 
 // recordFor presses "Start recording", waits until the page shows it records, and presses "Stop recording" after
-// the given seconds. It returns the milliseconds in between, on the page's clock, and the video frames the
-// browser sent meanwhile (outbound-rtp framesSent of its connected peer connections, at the stop minus at the
-// start).
+// the given seconds. It returns the milliseconds in between, on the page's clock, the video frames the browser
+// sent meanwhile (outbound-rtp framesSent of its connected peer connections, at the stop minus at the start), the
+// frames oneclock.js drew meanwhile, the longest gap between two of its clock's readings so far (ms), and 1 when
+// the page's camera and microphone were oneclock.js's (0: the browser's own).
 func recordFor(seconds int) string {
 	return fmt.Sprintf(`(async () => {
 		const find = t => [...document.querySelectorAll('button')].find(b => b.textContent.trim() === t && !b.disabled);
@@ -290,32 +328,41 @@ func recordFor(seconds int) string {
 				(await pc.getStats()).forEach(s => { if (s.type === 'outbound-rtp' && s.kind === 'video') n += s.framesSent ?? 0; }); }
 			return n; };
 		await wait('Start recording'); find('Start recording').click();
-		await wait('Stop recording'); const began = performance.now(); const sent0 = await sent();
+		const drawn = () => window.oneClock?.frames ?? 0;
+		await wait('Stop recording'); const began = performance.now(); const drawn0 = drawn(); const sent0 = await sent();
 		await new Promise(r => setTimeout(r, %d - (performance.now() - began)));
-		const sent1 = await sent();
+		const sent1 = await sent(); const drawn1 = drawn();
 		find('Stop recording').click();
-		return [performance.now() - began, sent1 - sent0]; })()`, seconds*1000)
+		return [performance.now() - began, sent1 - sent0, drawn1 - drawn0, window.oneClock?.longestGap ?? 0,
+			window.oneClock?.clock === 'audio' ? 1 : 0]; })()`, seconds*1000)
 }
 
-// chromiumCamera is the pattern at the size the page asks for, 2 s in a loop.
-var chromiumCamera = testmedia.Spec{Seconds: 2, Width: 1280, Height: 720, FPS: cameraFPS}
+// take is what the page's side knows of one answer: recordFor's result.
+type take struct {
+	Recorded   time.Duration
+	Sent       int
+	Drawn      int
+	LongestGap float64
+	OneClock   bool // the camera and microphone were oneclock.js's: its pattern, and A/V sync can be measured
+}
+
+func takeOf(r []float64) take {
+	return take{Recorded: time.Duration(r[0] * float64(time.Millisecond)), Sent: int(r[1]), Drawn: int(r[2]), LongestGap: r[3],
+		OneClock: r[4] == 1}
+}
 
 func TestChromiumAnswersOnRealNetworks(t *testing.T) {
 	if err := netfault.Available(); err != nil {
 		t.Skip(err)
 	}
 	t.Parallel()
-	media, err := testtool.Media(chromiumCamera)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var all results
 	t.Cleanup(func() { all.summary(t, "chromium") })
 	for _, n := range networks {
 		t.Run(n.name, func(t *testing.T) {
 			t.Parallel()
 			for range *takesFlag {
-				for _, f := range chromiumInterview(t, media, n) {
+				for _, f := range chromiumInterview(t, n) {
 					all.add(n.name, f)
 					checkFloors(t, "chromium", n, f)
 				}
@@ -325,7 +372,7 @@ func TestChromiumAnswersOnRealNetworks(t *testing.T) {
 }
 
 // chromiumInterview runs one interview in Chromium inside a namespace with the network n and measures its answers.
-func chromiumInterview(t *testing.T, media string, n network) []figures {
+func chromiumInterview(t *testing.T, n network) []figures {
 	ns := netfault.New(t)
 	if n.loss > 0 || n.delay > 0 {
 		if err := ns.Impair(n.loss, n.delay); err != nil {
@@ -333,17 +380,18 @@ func chromiumInterview(t *testing.T, media string, n network) []figures {
 		}
 	}
 	it, client := inNamespace(t, ns, answerQuestions()...)
-	ctx := newBrowserWith(t, browserOptions{media: media, netns: ns, secureOrigin: it.s.URL, lifetime: 3 * time.Minute})
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: trackPeerConnections}); err != nil {
-		t.Fatal(err)
+	ctx := newBrowserWith(t, browserOptions{netns: ns, secureOrigin: it.s.URL, lifetime: 3 * time.Minute})
+	for _, script := range []string{trackPeerConnections, oneClockSource} {
+		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	err := chromedp.Do(ctx, chromedp.Navigate(it.link), waitForText("What to expect"),
 		chromedp.Evaluate[chromedp.Void](watchConnectionLost), consentAndCheck(false), click("Start the interview"))
 	if err != nil {
 		t.Fatalf("%v (page: %s)", err, textOf(ctx, t, "main"))
 	}
-	var recorded []time.Duration
-	var sent []int
+	var takes []take
 	for q := 1; q <= questionCount; q++ {
 		if err := chromedp.Do(ctx, waitForText(fmt.Sprintf("Question %d of %d", q, questionCount))); err != nil {
 			t.Fatalf("%v (page: %s)", err, textOf(ctx, t, "main"))
@@ -352,8 +400,7 @@ func chromiumInterview(t *testing.T, media string, n network) []figures {
 		if err != nil {
 			t.Fatalf("question %d: %v (page: %s)", q, err, textOf(ctx, t, "main"))
 		}
-		recorded = append(recorded, time.Duration(r[0]*float64(time.Millisecond)))
-		sent = append(sent, int(r[1]))
+		takes = append(takes, takeOf(r))
 		if err := chromedp.Do(ctx, waitLong("Your take 1", 30*time.Second), click("Submit this answer")); err != nil {
 			t.Fatalf("question %d: %v (page: %s)", q, err, textOf(ctx, t, "main"))
 		}
@@ -365,24 +412,25 @@ func chromiumInterview(t *testing.T, media string, n network) []figures {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return measureAnswers(t, it, client, recorded, sent, lost, chromiumCamera.Width, chromiumCamera.Height, true)
+	return measureAnswers(t, it, client, takes, lost)
 }
 
 // measureAnswers measures the interview's stored answers, one per question, in order.
-func measureAnswers(t *testing.T, it *interviewSetup, client *http.Client, recorded []time.Duration, sent []int, lost bool, width, height int, pattern bool) []figures {
+func measureAnswers(t *testing.T, it *interviewSetup, client *http.Client, takes []take, lost bool) []figures {
 	t.Helper()
 	answers := it.answers(t)
-	if len(answers) != len(recorded) {
-		t.Fatalf("%d answers stored for %d recorded: %+v", len(answers), len(recorded), answers)
+	if len(answers) != len(takes) {
+		t.Fatalf("%d answers stored for %d recorded: %+v", len(answers), len(takes), answers)
 	}
 	var out []figures
 	for i, a := range answers {
 		if a.Status != "complete" || !a.Submitted {
 			t.Errorf("answer %d: status %s, submitted %v", i+1, a.Status, a.Submitted)
 		}
-		f := measure(t, it.fetch(t, client, a), recorded[i], width, height, pattern)
+		f := measure(t, it.fetch(t, client, a), takes[i].Recorded, takes[i].OneClock)
 		f.ConnectionLost = lost
-		if f.Sent = sent[i]; f.Sent > 0 {
+		f.Drawn, f.LongestGap = takes[i].Drawn, takes[i].LongestGap
+		if f.Sent = takes[i].Sent; f.Sent > 0 {
 			f.LivePct = 100 * float64(f.Frames) / float64(f.Sent)
 		}
 		t.Logf("answer %d: %v", i+1, f)
@@ -394,14 +442,15 @@ func measureAnswers(t *testing.T, it *interviewSetup, client *http.Client, recor
 var targetsFlag = flag.Bool("targets", false, "TestChromiumAnswers and TestFirefoxAnswers also assert the targets that are not met yet")
 
 // checkFloors asserts what holds today on every network: the file decodes and seeks, it keeps at least 90 % of
-// the time recorded and of the frames the browser sent, the sound is within 500 ms of the picture, at least 90 %
-// of the frames are undamaged, and on a clean network Chromium's page never says the connection was lost. With
+// the time recorded, at least 90 % of the frames the browser sent on a clean network and 60 % on the lossy one,
+// at least 90 % of the frames are undamaged, the sound is within 40 ms of the picture on a clean network and
+// 200 ms on the lossy one, and on a clean network Chromium's page never says the connection was lost. With
 // -targets it also asserts the targets (docs/BENCHMARKS.md tells which are met): Chromium stores every frame at
-// the camera's full size, 99 % of them undamaged, and 97 % of the frames sent at 5 % loss, with sound within 80 ms;
-// Firefox stores 95 % of the time recorded, never says the connection was lost on a clean network, and records at
-// all on the lossy one.
+// the camera's full size, 99 % of them undamaged, and 97 % of the frames sent at 5 % loss, with sound within
+// 80 ms; Firefox stores 95 % of the time recorded and never says the connection was lost on a clean network.
 func checkFloors(t *testing.T, browser string, n network, f figures) {
 	t.Helper()
+	clean := n.loss == 0 && n.delay == 0
 	if f.DecodeErr != nil {
 		t.Errorf("%s, %s: the answer does not decode: %v", browser, n.name, f.DecodeErr)
 	}
@@ -411,18 +460,26 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 	if f.Stored < f.Recorded*9/10 {
 		t.Errorf("%s, %s: %v stored of %v recorded", browser, n.name, f.Stored, f.Recorded)
 	}
+	// at 5 % loss Chromium's answers have kept 77 to 100 % of the frames sent (docs/BENCHMARKS.md)
+	livePct := 90.0
+	if !clean {
+		livePct = 60
+	}
 	if f.Sent == 0 {
 		t.Errorf("%s, %s: the browser's statistics show no video frame sent while recording", browser, n.name)
-	} else if f.LivePct < 90 {
-		t.Errorf("%s, %s: %d frames stored of %d sent (%.1f%%)", browser, n.name, f.Frames, f.Sent, f.LivePct)
+	} else if f.LivePct < livePct {
+		t.Errorf("%s, %s: %d frames stored of %d sent (%.1f%%, want %.0f%%)", browser, n.name, f.Frames, f.Sent, f.LivePct, livePct)
 	}
-	if f.AVMeasured && f.AVOffset.Abs() > 500*time.Millisecond {
-		t.Errorf("%s, %s: sound %v off the picture", browser, n.name, f.AVOffset)
+	avFloor := 40 * time.Millisecond
+	if !clean {
+		avFloor = 200 * time.Millisecond
+	}
+	if f.AVMeasured && f.AVOffset.Abs() > avFloor {
+		t.Errorf("%s, %s: sound %v off the picture, want within %v", browser, n.name, f.AVOffset, avFloor)
 	}
 	if f.CleanPct >= 0 && f.CleanPct < 90 {
 		t.Errorf("%s, %s: only %.1f%% of the frames are undamaged", browser, n.name, f.CleanPct)
 	}
-	clean := n.loss == 0 && n.delay == 0
 	if browser == "chromium" && clean && f.ConnectionLost {
 		t.Errorf("%s, %s: the page said the connection was lost on a clean network", browser, n.name)
 	}
@@ -490,7 +547,8 @@ func firefoxInterview(t *testing.T, n network) []figures {
 		}
 	}
 	it, client := inNamespace(t, ns, answerQuestions()...)
-	args, _ := json.Marshal(map[string]any{"url": it.link, "questions": questionCount, "seconds": answerSeconds})
+	args, _ := json.Marshal(map[string]any{"url": it.link, "questions": questionCount, "record": recordFor(answerSeconds),
+		"preload": []string{trackPeerConnections}})
 	cmd := ns.Command("node", firefoxScript, string(args))
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "TMPDIR="+t.TempDir())
 	var stderr strings.Builder
@@ -500,9 +558,8 @@ func firefoxInterview(t *testing.T, n network) []figures {
 		t.Fatalf("the Firefox script: %v\n%s\n%s", err, out, stderr.String())
 	}
 	var res struct {
-		RecordedMs     []float64 `json:"recordedMs"`
-		Sent           []int     `json:"sent"`
-		ConnectionLost bool      `json:"connectionLost"`
+		Takes          [][]float64 `json:"takes"`
+		ConnectionLost bool        `json:"connectionLost"`
 		Error, Page    string
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
@@ -510,18 +567,13 @@ func firefoxInterview(t *testing.T, n network) []figures {
 		t.Fatalf("the Firefox script printed %q: %v\n%s", out, err, stderr.String())
 	}
 	if res.Error != "" {
-		// known today: on the lossy network Firefox's connections fail often, at the device check's connection
-		// test or at a take ("Cannot reach the server"), where Chromium's connect; a target, asserted with -targets
-		if n.loss > 0 && !*targetsFlag && strings.Contains(strings.ToLower(res.Page), "cannot reach the server") {
-			t.Skipf("target not met: Firefox cannot record on %d %% loss + %v: %s (page: %s)", n.loss, n.delay, res.Error, res.Page)
-		}
 		t.Fatalf("Firefox: %s (page: %s)\n%s", res.Error, res.Page, stderr.String())
 	}
-	var recorded []time.Duration
-	for _, ms := range res.RecordedMs {
-		recorded = append(recorded, time.Duration(ms*float64(time.Millisecond)))
+	var takes []take
+	for _, r := range res.Takes {
+		takes = append(takes, takeOf(r))
 	}
-	return measureAnswers(t, it, client, recorded, res.Sent, res.ConnectionLost, 0, 0, false)
+	return measureAnswers(t, it, client, takes, res.ConnectionLost)
 }
 
 // runFor runs cmd, killing it (by its own id) if it is still running after d, and returns its standard output.

@@ -1,16 +1,20 @@
 // Drives Firefox ESR over WebDriver BiDi through a candidate's interview: landing, consent, device check, and each
-// question answered for a set time, then submitted. Used by the Go tests of e2e/ (firefox_test.go), which run it
-// inside a network namespace. Firefox's fake camera and microphone stand in for real ones.
+// question answered, then submitted. Used by the Go tests of e2e/ (realbrowser_test.go), which run it inside a
+// network namespace and hand it, as JSON in its one argument:
 //
-//   node candidate.mjs '{"url": "http://10.77.0.1:8090/i/...", "questions": 2, "seconds": 8}'
+//   url        the interview's link
+//   questions  how many questions to answer
+//   preload    scripts run in every document before the page's own (the test's camera and microphone,
+//              oneclock.js, and what reads the page's peer connections)
+//   record     an expression, evaluated on each question's page, that records the answer and resolves to what the
+//              test wants to know of it (realbrowser_test.go's recordFor)
 //
-// Prints one line of JSON: the time each answer was recorded for (from the moment the page shows it is recording
-// to the press of "Stop recording", as the page's own clock measures it), whether the page ever said the
-// connection was lost, and, on a failure, the error and the page's text.
+// Prints one line of JSON: each answer's record result (takes), whether the page ever said the connection was
+// lost, and, on a failure, the error and the page's text.
 import puppeteer from 'puppeteer-core';
 
 const opts = JSON.parse(process.argv[2]);
-const result = { recordedMs: [], sent: [], connectionLost: false };
+const result = { takes: [], connectionLost: false };
 const timeout = 30_000;
 
 const browser = await puppeteer.launch({
@@ -33,14 +37,9 @@ let page;
 try {
   page = await browser.newPage();
   page.setDefaultTimeout(timeout);
-  // every peer connection of the page, to read its send statistics
-  await page.evaluateOnNewDocument(() => {
-    window.pcs = [];
-    const Orig = window.RTCPeerConnection;
-    window.RTCPeerConnection = function (...a) { const pc = new Orig(...a); window.pcs.push(pc); return pc; };
-    window.RTCPeerConnection.prototype = Orig.prototype;
-    Object.assign(window.RTCPeerConnection, Orig);
-  });
+  for (const script of opts.preload ?? []) {
+    await page.evaluateOnNewDocument(script);
+  }
   await page.goto(opts.url);
   await waitForText('What to expect');
   // from here on, note any moment the page says the connection is lost
@@ -61,35 +60,7 @@ try {
   await click('Start the interview');
   for (let q = 1; q <= opts.questions; q++) {
     await waitForText(`Question ${q} of ${opts.questions}`);
-    const [ms, sent] = await page.evaluate(async (seconds) => {
-      const find = (t) => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === t && !b.disabled);
-      const wait = async (t) => {
-        const deadline = performance.now() + 30_000;
-        while (!find(t)) {
-          if (performance.now() > deadline) throw new Error(`no ${t} button`);
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      };
-      const framesSent = async () => {
-        let n = 0;
-        for (const pc of window.pcs ?? []) {
-          if (pc.connectionState !== 'connected') continue;
-          (await pc.getStats()).forEach((s) => { if (s.type === 'outbound-rtp' && s.kind === 'video') n += s.framesSent ?? 0; });
-        }
-        return n;
-      };
-      await wait('Start recording');
-      find('Start recording').click();
-      await wait('Stop recording');
-      const began = performance.now();
-      const sent0 = await framesSent();
-      await new Promise((r) => setTimeout(r, seconds * 1000 - (performance.now() - began)));
-      const sent1 = await framesSent();
-      find('Stop recording').click();
-      return [performance.now() - began, sent1 - sent0];
-    }, opts.seconds);
-    result.recordedMs.push(ms);
-    result.sent.push(sent);
+    result.takes.push(await page.evaluate(opts.record));
     await waitForText('Your take 1');
     await click('Submit this answer');
   }
