@@ -38,6 +38,10 @@ func (in *Ingest) Start(e *core.RequestEvent, owner Owner, dest Destination, lim
 // start, so what it checks and creates does not race another start. When it returns an error (an answer to the
 // request, e.g. e.ForbiddenError), nothing starts and that error is returned.
 func (in *Ingest) StartPrepared(e *core.RequestEvent, owner Owner, limit time.Duration, prepare func() (Destination, error)) error {
+	camera, err := readCamera(e)
+	if err != nil {
+		return err
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if err := in.checkRoom(e, owner); err != nil {
@@ -47,7 +51,9 @@ func (in *Ingest) StartPrepared(e *core.RequestEvent, owner Owner, limit time.Du
 	if err != nil {
 		return err
 	}
-	return in.launch(e, newTake(in, owner, dest, min(limit, in.cfg.MaxAnswer)))
+	t := newTake(in, owner, dest, min(limit, in.cfg.MaxAnswer))
+	t.camera = camera
+	return in.launch(e, t)
 }
 
 // checkRoom refuses a second live take of one owner and a take beyond the server's limit. Call with in.mu held.

@@ -82,6 +82,9 @@ type take struct {
 	over    atomic.Bool                // the take has ended (it may still be saving)
 	done    chan struct{}              // closed once the take is saved
 	status  pb_migrations.AnswerStatus // the take's final status, set before done closes
+	camera  *Camera                    // what the page's camera gives; nil when the page did not say
+	whole   bool                       // the live recording kept all of it; set before done closes
+	length  time.Duration              // of the recording; set before done closes
 
 	mu        sync.Mutex // guards what follows
 	pc        *webrtc.PeerConnection
@@ -432,7 +435,8 @@ func (t *take) finish(reason endReason) {
 	}
 	o.stats = stats
 	t.dest.save(t.in, t, o)
-	t.status = o.status
+	t.status, t.length = o.status, stats.Duration
+	t.whole = whole(t.camera, o.status, stats)
 
 	t.in.mu.Lock()
 	delete(t.in.takes, t.id)

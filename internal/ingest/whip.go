@@ -83,7 +83,8 @@ func (in *Ingest) whipDelete(e *core.RequestEvent) error {
 	t.end(endDelete)
 	select {
 	case <-t.done:
-		return e.JSON(http.StatusOK, map[string]string{"id": t.id, "status": string(t.status)})
+		return e.JSON(http.StatusOK, deleteResponse{ID: t.id, Status: string(t.status), Whole: t.whole,
+			DurationMs: t.length.Milliseconds()})
 	case <-time.After(deleteWait):
 		return e.Error(http.StatusAccepted, "The take has ended and is still being saved.", nil)
 	}

@@ -1,0 +1,74 @@
+package ingest
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/takeone/takeone/internal/recorder"
+	"github.com/takeone/takeone/pb_migrations"
+)
+
+// Camera is what the page's camera gives (its video track's settings), sent with a take's start, so that the end
+// of the take can say whether the live recording kept all of it.
+type Camera struct {
+	Width     int     `json:"width"`
+	Height    int     `json:"height"`
+	FrameRate float64 `json:"frame_rate"`
+}
+
+// startBody is the optional JSON body of a take's start.
+type startBody struct {
+	Camera *Camera `json:"camera"`
+}
+
+// readCamera reads the camera from a start request's JSON body; none when the body is empty. A body that is not
+// the JSON the route takes is answered with 400 (the returned error); nil, nil is "no camera".
+func readCamera(e *core.RequestEvent) (*Camera, error) {
+	mt, _, _ := mime.ParseMediaType(e.Request.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return nil, nil // older pages send no body
+	}
+	data, err := io.ReadAll(io.LimitReader(e.Request.Body, 4<<10))
+	if err != nil || len(data) == 0 {
+		return nil, nil
+	}
+	var body startBody
+	if err := json.Unmarshal(data, &body); err != nil {
+		return nil, e.BadRequestError(`Send the camera's settings as {"camera": {"width": 1280, "height": 720, "frame_rate": 30}}, or no body.`, nil)
+	}
+	c := body.Camera
+	if c == nil {
+		return nil, nil
+	}
+	if c.Width < 16 || c.Width > 8192 || c.Height < 16 || c.Height > 8192 || c.FrameRate < 1 || c.FrameRate > 240 {
+		return nil, e.BadRequestError("The camera's width and height must be 16 to 8192 pixels and its frame rate 1 to 240.", nil)
+	}
+	return c, nil
+}
+
+// whole says whether a finished take's live recording kept everything the camera gave: complete, the camera's size
+// from the first frame to the last, no frame dropped and (almost) every frame of its rate. Without a camera it
+// cannot say, and says no: the page then sends its own copy.
+func whole(cam *Camera, status pb_migrations.AnswerStatus, s recorder.Stats) bool {
+	if cam == nil || status != pb_migrations.AnswerComplete || s.DroppedFrames > 0 || s.Resizes > 0 {
+		return false
+	}
+	// a phone turned on its side swaps width and height
+	long, short := max(s.Width, s.Height), min(s.Width, s.Height)
+	if long < max(cam.Width, cam.Height) || short < min(cam.Width, cam.Height) {
+		return false
+	}
+	expected := s.Duration.Seconds() * cam.FrameRate
+	return float64(s.VideoFrames) >= 0.99*expected-1
+}
+
+// deleteResponse is the answer to DELETE {Location}: how the take ended, and whether the live recording is whole.
+type deleteResponse struct {
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	Whole      bool   `json:"whole"`
+	DurationMs int64  `json:"duration_ms"`
+}
