@@ -352,9 +352,6 @@ func takeOf(r []float64) take {
 }
 
 func TestChromiumAnswersOnRealNetworks(t *testing.T) {
-	if err := netfault.Available(); err != nil {
-		t.Skip(err)
-	}
 	t.Parallel()
 	var all results
 	t.Cleanup(func() { all.summary(t, "chromium") })
@@ -514,9 +511,6 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 const firefoxScript = "firefox/candidate.mjs"
 
 func TestFirefoxAnswersOnRealNetworks(t *testing.T) {
-	if err := netfault.Available(); err != nil {
-		t.Skip(err)
-	}
 	t.Parallel()
 	for _, need := range []string{"/usr/bin/firefox-esr", "firefox/node_modules/puppeteer-core"} {
 		if _, err := os.Stat(need); err != nil {

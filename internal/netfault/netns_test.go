@@ -63,9 +63,6 @@ func send(t *testing.T, rx, tx *net.UDPConn, count int) []time.Duration {
 }
 
 func TestImpairLosesAndDelaysUDP(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
 	t.Parallel()
 	n := New(t)
 	rx, tx := udpPair(t, n)
@@ -93,9 +90,6 @@ func TestImpairLosesAndDelaysUDP(t *testing.T) {
 }
 
 func TestCutStopsEverythingUntilItEnds(t *testing.T) {
-	if err := Available(); err != nil {
-		t.Skip(err)
-	}
 	t.Parallel()
 	n := New(t)
 	rx, tx := udpPair(t, n)
