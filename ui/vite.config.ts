@@ -28,5 +28,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // the tests run in Node, which would pick tus-js-client's Node build (files and streams); the page gets its
+    // browser build (Blobs), and so do the tests
+    alias: [{ find: /^tus-js-client$/, replacement: 'tus-js-client/lib.esm/browser/index.js' }],
   },
 });

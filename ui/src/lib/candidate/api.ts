@@ -58,6 +58,13 @@ export interface StartedTake {
   max_seconds: number;
 }
 
+/** The camera's picture as the take starts (the video track's settings): the server judges the live copy by it. */
+export interface CameraSettings {
+  width: number;
+  height: number;
+  frame_rate: number;
+}
+
 /** An error answer of the server, with its status and its message for people. */
 export class ApiError extends Error {
   constructor(
@@ -112,8 +119,9 @@ export class SessionApi {
     return this.call('DELETE', '/live');
   }
 
-  startTake(questionId: string): Promise<StartedTake> {
-    return this.call('POST', `/questions/${encodeURIComponent(questionId)}/takes`);
+  /** Starts a take; camera (when known) tells the server what a whole live copy looks like. */
+  startTake(questionId: string, camera?: CameraSettings): Promise<StartedTake> {
+    return this.call('POST', `/questions/${encodeURIComponent(questionId)}/takes`, camera ? { camera } : undefined);
   }
 
   startPractice(): Promise<StartedTake> {

@@ -98,6 +98,7 @@ class FakeServer {
   hasClock = true;
   stopped = 0;
   polls = 0;
+  whole: boolean | undefined = undefined; // what the DELETE says of the live copy (undefined: an older server)
 
   constructor(readonly limit: number) {
     this.remaining = limit;
@@ -111,12 +112,12 @@ class FakeServer {
     return { state: this.state, limit_ms: this.limit, remaining_ms: this.remaining, recorded_ms: this.limit - this.remaining };
   }
 
-  async stop(): Promise<{ id: string; status: 'complete' }> {
+  async stop(): Promise<{ id: string; status: 'complete'; whole?: boolean }> {
     this.stopped++;
     if (!this.reachable) throw new ApiError(OFFLINE, '');
     if (this.ended) throw new ApiError(404, 'This take has ended.');
     this.ended = true;
-    return { id: 'a1', status: 'complete' };
+    return this.whole === undefined ? { id: 'a1', status: 'complete' } : { id: 'a1', status: 'complete', whole: this.whole };
   }
 }
 
@@ -288,9 +289,20 @@ describe('LiveTake', () => {
     t.take.start();
     await vi.advanceTimersByTimeAsync(5200);
     expect(t.server.stopped).toBe(1);
-    expect(t.ends).toEqual([{ by: 'page', status: 'complete' }]);
+    expect(t.ends).toEqual([{ by: 'page', status: 'complete', whole: false }]);
     expect(t.log).toEqual(['saving', 'ended']);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ends with whether the server says its live copy is whole', async () => {
+    for (const whole of [true, false]) {
+      const t = setup('firefox', 60);
+      t.server.whole = whole;
+      t.take.start();
+      await vi.advanceTimersByTimeAsync(1000);
+      await t.take.stop();
+      expect(t.ends).toEqual([{ by: 'page', status: 'complete', whole }]);
+    }
   });
 
   it("stops when the server's clock says no time is left", async () => {
@@ -301,7 +313,7 @@ describe('LiveTake', () => {
     t.server.remaining = 0;
     await vi.advanceTimersByTimeAsync(1000);
     expect(t.server.stopped).toBe(1);
-    expect(t.ends).toEqual([{ by: 'page', status: 'complete' }]);
+    expect(t.ends).toEqual([{ by: 'page', status: 'complete', whole: false }]);
   });
 
   it('ends as saved by the server when its clock answers 404', async () => {
@@ -439,7 +451,7 @@ describe('LiveTake', () => {
       await Promise.resolve();
       await Promise.resolve();
     }
-    expect(ends).toEqual([{ by: 'page', status: 'complete' }]);
+    expect(ends).toEqual([{ by: 'page', status: 'complete', whole: false }]);
     expect(now).toBeGreaterThanOrEqual(3000);
     expect(now).toBeLessThan(3500);
     expect(live.size).toBe(0);

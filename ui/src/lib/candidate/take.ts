@@ -7,7 +7,7 @@
 
 import type { AnswerStatus } from '../enums';
 import { ApiError } from './api';
-import type { ServerClock } from './whip';
+import type { SavedTake, ServerClock } from './whip';
 
 /** How often the shown clock moves. */
 export const TICK_MS = 200;
@@ -126,15 +126,18 @@ export interface TakeLink {
     removeEventListener(type: 'connectionstatechange', fn: () => void): void;
   };
   clock(): Promise<ServerClock>;
-  stop(): Promise<{ id: string; status: AnswerStatus }>;
+  stop(): Promise<SavedTake>;
   restartIce(): Promise<boolean>;
   close(): void;
 }
 
 /** How a take ended. */
 export type TakeEnd =
-  /** The page ended it (Stop, or the time was up) and the server saved it with this status. */
-  | { by: 'page'; status: AnswerStatus }
+  /**
+   * The page ended it (Stop, or the time was up) and the server saved it with this status. whole: the server said
+   * its live copy lacks nothing (false when it did not say).
+   */
+  | { by: 'page'; status: AnswerStatus; whole: boolean }
   /**
    * The server had ended it already (its time limit, or the connection gone too long): the status is in the
    * session view. Not a loss: what reached the server is saved.
@@ -242,7 +245,7 @@ export class LiveTake {
     let end: TakeEnd;
     try {
       const saved = await this.link.stop();
-      end = { by: 'page', status: saved.status };
+      end = { by: 'page', status: saved.status, whole: saved.whole === true };
     } catch (err) {
       // 404: the server ended the take first, and saved it
       end = err instanceof ApiError && err.status === 404 ? { by: 'server' } : { by: 'unknown' };

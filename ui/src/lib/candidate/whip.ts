@@ -15,6 +15,16 @@ const END_TIMEOUT_MS = 5_000;
 /** An answer of the server's clock later than this is as good as none: the clock stands still meanwhile. */
 const CLOCK_TIMEOUT_MS = 3_000;
 
+/**
+ * The server's answer to the end of a take (DELETE {Location}). whole: the live copy has no gap and keeps the
+ * camera's picture size and frame rate; a server that does not say so is taken as not whole.
+ */
+export interface SavedTake {
+  id: string;
+  status: AnswerStatus;
+  whole?: boolean;
+}
+
 /** The server's clock of a live take (GET {Location}): the time limit pauses while no media arrives. */
 export interface ServerClock {
   state: 'connecting' | 'recording' | 'paused';
@@ -29,7 +39,7 @@ export interface WhipSession {
   /** Sends the stream's tracks; recording starts with their first packets. */
   attach(stream: MediaStream): Promise<void>;
   /** Ends the take: the server saves the file and answers with its status. */
-  stop(): Promise<{ id: string; status: AnswerStatus }>;
+  stop(): Promise<SavedTake>;
   /** The server's clock of this take; ApiError 404 once the take has ended. */
   clock(): Promise<ServerClock>;
   /** Restarts ICE after a network change; false when the take is gone. */
@@ -109,10 +119,10 @@ class Session implements WhipSession {
     return body;
   }
 
-  async stop(): Promise<{ id: string; status: AnswerStatus }> {
+  async stop(): Promise<SavedTake> {
     try {
       const res = await whipFetch(this.location, this.take, 'DELETE');
-      return (await res.json()) as { id: string; status: AnswerStatus };
+      return (await res.json()) as SavedTake;
     } finally {
       this.pc.close();
     }
