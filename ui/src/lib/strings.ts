@@ -344,6 +344,23 @@ export const strings = {
     error: (msg: string): string => msg || 'Something went wrong. Try again.',
     busy: 'The server is busy right now. Trying again in a few seconds…',
 
+    // better copies: recorded on this device, uploaded after Stop when the live one lost quality
+    uploading: (answers: number, percent: number): string =>
+      answers === 1
+        ? `Uploading a better copy of your answer… ${percent} %`
+        : `Uploading better copies of ${answers} answers… ${percent} %`,
+    uploadsProgress: 'Upload of the better copies of your answers',
+    stillUploading: (answers: number): string =>
+      answers === 1
+        ? '1 answer is still uploading. Keep this page open.'
+        : `${answers} answers are still uploading. Keep this page open.`,
+    allArrived: 'Everything has arrived.',
+    uploadsRefused: (answers: number): string =>
+      answers === 1
+        ? 'The better copy of 1 answer could not be used. The copy recorded while you spoke is kept.'
+        : `The better copies of ${answers} answers could not be used. The copies recorded while you spoke are kept.`,
+    leaveWhileUploading: 'Your answers are still uploading. If you leave now, their better copies are lost.',
+
     // end
     doneTitle: 'Thank you!',
     doneBody: 'Your answers have been sent. You can close this page.',

@@ -410,6 +410,12 @@ describe('handOver', () => {
     }
   });
 
+  it('uploads nothing for a take the server saved as failed', async () => {
+    const t = setup();
+    await handOver(t.queue, 'ans1', Promise.resolve(copyOf(MiB)), { by: 'page', status: 'failed', whole: false });
+    expect(t.queue.busy).toBe(false);
+  });
+
   it('has nothing to upload without a copy', async () => {
     const t = setup();
     await handOver(t.queue, 'ans1', Promise.resolve(null), { by: 'server' });

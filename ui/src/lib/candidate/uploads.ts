@@ -309,7 +309,8 @@ export class UploadQueue {
  */
 export async function handOver(queue: UploadQueue, answer: string, copy: Promise<Blob | null>, end: TakeEnd): Promise<void> {
   const blob = await copy;
-  if (blob && !(end.by === 'page' && end.whole)) queue.add(answer, blob);
+  // a take saved as failed has nothing to improve: the server has no answer for it
+  if (blob && !(end.by === 'page' && (end.whole || end.status === 'failed'))) queue.add(answer, blob);
 }
 
 function backoff(tries: number): number {
