@@ -36,7 +36,7 @@ func (in *Ingest) Recover() error {
 		if err := in.saveAnswer(answer.Id, o); err != nil {
 			return fmt.Errorf("recover take %s: %w", answer.Id, err)
 		}
-		in.app.Logger().Info("recovered a take left by a crash", "take", answer.Id, "status", o.status, "duration", stats.Duration)
+		in.app.Logger().Info("recovered a take left by a crash", "take", answer.Id, "status", o.status, "duration", stats.Duration.String())
 	}
 	return nil
 }

@@ -443,7 +443,7 @@ func (t *take) finish(reason endReason) {
 	t.in.mu.Unlock()
 	close(t.done)
 	t.in.app.Logger().Info("take ended", "take", t.id, "reason", reason.String(), "status", o.status,
-		"duration", stats.Duration, "bytes", stats.Bytes)
+		"duration", stats.Duration.String(), "bytes", stats.Bytes)
 }
 
 // settle lets the packets still on their way when the client said it is done reach the recorder.

@@ -417,7 +417,7 @@ func (r *Recorder) useReports() bool {
 		if !r.badReport {
 			r.badReport = true
 			r.log.Warn("sender reports disagree with arrival times; aligning by arrival", "file", r.name,
-				"difference", sr-arr)
+				"difference", (sr - arr).String())
 		}
 		return false
 	}

@@ -65,6 +65,8 @@ type Uploads struct {
 	tus  http.Handler
 
 	mu sync.Mutex // one copy is checked and stored at a time: two uploads of one answer cannot both win
+
+	checked func(answerID string) // tests: runs between a copy's check and its storing
 }
 
 // New prepares the upload folder and the tus handler.
@@ -228,7 +230,10 @@ func (u *Uploads) finish(hook handler.HookEvent) (handler.HTTPResponse, error) {
 			"The copy is %.1f s long, longer than the question's %.0f s: the recording on the server is kept.",
 			stats.Duration.Seconds(), limit.Seconds()))
 	}
-	if err := u.store(answer, id, stats); err != nil {
+	if u.checked != nil {
+		u.checked(answer.Id)
+	}
+	if err := u.store(answer.Id, id, stats); err != nil {
 		u.app.Logger().Error("an uploaded copy could not be stored", "answer", answer.Id, "error", err)
 		return handler.HTTPResponse{}, refuse(http.StatusInternalServerError, "The copy could not be stored. The recording on the server is kept.")
 	}
@@ -246,18 +251,26 @@ func answerSeconds(app core.App, answer *core.Record) int {
 	return q.GetInt("answer_seconds")
 }
 
-// store puts the checked copy in the answer's video field; the live file is deleted once the answer saves.
-func (u *Uploads) store(answer *core.Record, id string, stats recorder.Stats) error {
+// store puts the checked copy in the answer's video field; the live file is deleted once the answer saves. It
+// changes the newest copy of the record in one transaction: the candidate may have submitted the answer while the
+// copy was being checked, and that must not be undone.
+func (u *Uploads) store(answerID, id string, stats recorder.Stats) error {
 	f, err := filesystem.NewFileFromPath(filepath.Join(u.cfg.Dir, id))
 	if err != nil {
 		return err
 	}
-	f.Name = fmt.Sprintf("take-%d.webm", answer.GetInt("take"))
-	answer.Set("video", f)
-	answer.Set("source", pb_migrations.SourceUpload)
-	answer.Set("duration_ms", stats.Duration.Milliseconds())
-	answer.Set("size_bytes", stats.Bytes)
-	return u.app.Save(answer)
+	return u.app.RunInTransaction(func(tx core.App) error {
+		answer, err := tx.FindRecordById(pb_migrations.Answers, answerID)
+		if err != nil {
+			return err
+		}
+		f.Name = fmt.Sprintf("take-%d.webm", answer.GetInt("take"))
+		answer.Set("video", f)
+		answer.Set("source", pb_migrations.SourceUpload)
+		answer.Set("duration_ms", stats.Duration.Milliseconds())
+		answer.Set("size_bytes", stats.Bytes)
+		return tx.Save(answer)
+	})
 }
 
 // remove deletes an upload's data and its info file.

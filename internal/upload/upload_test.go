@@ -65,11 +65,12 @@ func mux(dir string) ([]byte, error) {
 // server is a test app with the upload routes on a loopback socket, and a live answer of Candidate One: 10 s of
 // question Spare, complete, with a live recording.
 type server struct {
-	app    *tests.TestApp
-	url    string
-	dir    string // uploads in progress
-	token  string // Candidate One's link
-	answer string
+	app     *tests.TestApp
+	uploads *upload.Uploads
+	url     string
+	dir     string // uploads in progress
+	token   string // Candidate One's link
+	answer  string
 }
 
 func newServer(t *testing.T) *server {
@@ -85,6 +86,7 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { u.Close() })
+	s.uploads = u
 	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		u.Bind(e.Router)
 		return e.Next()
@@ -337,5 +339,31 @@ func TestBadCopiesKeepTheLiveRecording(t *testing.T) {
 				t.Errorf("the refused copy is kept: %v", left)
 			}
 		})
+	}
+}
+
+// The candidate may submit an answer while its copy is checked: the copy replaces the video and keeps the
+// submission.
+func TestCopyKeepsASubmissionMadeMeanwhile(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	upload.AfterCheck(s.uploads, func(answerID string) {
+		a, err := s.app.FindRecordById(pb_migrations.Answers, answerID)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		a.Set("submitted", true)
+		if err := s.app.Save(a); err != nil {
+			t.Error(err)
+		}
+	})
+	if res := s.send(t, copy10s); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("last part: %d %s", res.StatusCode, body(res))
+	}
+	a := s.answerRecord(t)
+	if !a.GetBool("submitted") || a.GetString("source") != string(pb_migrations.SourceUpload) {
+		t.Errorf("after the copy: submitted %v, source %q; want the submission kept and the copy stored",
+			a.GetBool("submitted"), a.GetString("source"))
 	}
 }

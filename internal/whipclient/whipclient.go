@@ -315,8 +315,9 @@ func (s *Session) Stream(parent context.Context, m Media, d time.Duration) error
 	ctx, cancel := context.WithDeadline(parent, start.Add(d))
 	defer cancel()
 	errs := make(chan error, 2)
-	go func() { errs <- s.streamVideo(ctx, m.IVF, start) }()
-	go func() { errs <- s.streamAudio(ctx, m.Ogg, start) }()
+	// media time ends at d whatever the scheduler does: a late timer must not race the deadline into extra frames
+	go func() { errs <- s.streamVideo(ctx, m.IVF, start, d) }()
+	go func() { errs <- s.streamAudio(ctx, m.Ogg, start, d) }()
 	err := errors.Join(<-errs, <-errs)
 	// our own deadline is the normal end; the caller's context ending is not
 	if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
@@ -337,7 +338,7 @@ func wait(ctx context.Context, start time.Time, at time.Duration) error {
 	}
 }
 
-func (s *Session) streamVideo(ctx context.Context, path string, start time.Time) error {
+func (s *Session) streamVideo(ctx context.Context, path string, start time.Time, d time.Duration) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -355,6 +356,9 @@ func (s *Session) streamVideo(ctx context.Context, path string, start time.Time)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
+		if time.Duration(i)*frameDur >= d {
+			return context.DeadlineExceeded
+		}
 		if err := wait(ctx, start, time.Duration(i)*frameDur); err != nil {
 			return err
 		}
@@ -365,7 +369,7 @@ func (s *Session) streamVideo(ctx context.Context, path string, start time.Time)
 	}
 }
 
-func (s *Session) streamAudio(ctx context.Context, path string, start time.Time) error {
+func (s *Session) streamAudio(ctx context.Context, path string, start time.Time, d time.Duration) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -391,6 +395,9 @@ func (s *Session) streamAudio(ctx context.Context, path string, start time.Time)
 		samples := header.GranulePosition - granule
 		granule = header.GranulePosition
 		dur := time.Duration(samples) * time.Second / 48000
+		if at >= d {
+			return context.DeadlineExceeded
+		}
 		if err := wait(ctx, start, at); err != nil {
 			return err
 		}
