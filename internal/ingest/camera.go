@@ -49,20 +49,18 @@ func readCamera(e *core.RequestEvent) (*Camera, error) {
 	return c, nil
 }
 
-// whole says whether a finished take's live recording kept everything the camera gave: complete, the camera's size
-// from the first frame to the last, no frame dropped and (almost) every frame of its rate. Without a camera it
-// cannot say, and says no: the page then sends its own copy.
+// whole says whether a finished take's live recording kept everything the camera gave: complete, no frame lost
+// on the way (a dropped frame, a size change) and the camera's size from the first frame to the last. A take that
+// stalled is not whole either (its caller knows). The frame rate is not judged: frames the camera or the browser's
+// encoder did not give are not in the page's own copy either. Without a camera it cannot say, and says no: the
+// page then sends its own copy.
 func whole(cam *Camera, status pb_migrations.AnswerStatus, s recorder.Stats) bool {
-	if cam == nil || status != pb_migrations.AnswerComplete || s.DroppedFrames > 0 || s.Resizes > 0 {
+	if cam == nil || status != pb_migrations.AnswerComplete || s.DroppedFrames > 0 || s.Resizes > 0 || s.VideoFrames == 0 {
 		return false
 	}
 	// a phone turned on its side swaps width and height
 	long, short := max(s.Width, s.Height), min(s.Width, s.Height)
-	if long < max(cam.Width, cam.Height) || short < min(cam.Width, cam.Height) {
-		return false
-	}
-	expected := s.Duration.Seconds() * cam.FrameRate
-	return float64(s.VideoFrames) >= 0.99*expected-1
+	return long >= max(cam.Width, cam.Height) && short >= min(cam.Width, cam.Height)
 }
 
 // deleteResponse is the answer to DELETE {Location}: how the take ended, and whether the live recording is whole.

@@ -84,6 +84,7 @@ type take struct {
 	status  pb_migrations.AnswerStatus // the take's final status, set before done closes
 	camera  *Camera                    // what the page's camera gives; nil when the page did not say
 	whole   bool                       // the live recording kept all of it; set before done closes
+	stalled bool                       // media stopped for StallAfter at least once; run's goroutine only
 	length  time.Duration              // of the recording; set before done closes
 
 	mu        sync.Mutex // guards what follows
@@ -192,6 +193,7 @@ func (t *take) run() {
 			}
 		}
 		charged = t.clock.pause(last)
+		t.stalled = true // read by finish, on this goroutine
 		limit.Stop()
 		stall.Stop()
 		idle.Reset(cfg.IdleTimeout)
@@ -436,7 +438,7 @@ func (t *take) finish(reason endReason) {
 	o.stats = stats
 	t.dest.save(t.in, t, o)
 	t.status, t.length = o.status, stats.Duration
-	t.whole = whole(t.camera, o.status, stats)
+	t.whole = !t.stalled && whole(t.camera, o.status, stats)
 
 	t.in.mu.Lock()
 	delete(t.in.takes, t.id)

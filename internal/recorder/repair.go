@@ -50,6 +50,48 @@ func Adopt(root *os.Root, name string) (Stats, error) {
 	return stats, nil
 }
 
+// Inspect counts what a WebM file holds (frames, length, the picture's size in its header) without changing it,
+// reading past what cannot be read as Repair would.
+func Inspect(r io.Reader) (Stats, error) {
+	sc := &scanner{r: bufio.NewReaderSize(r, 1<<20)}
+	if err := sc.header(); err != nil {
+		return Stats{}, err
+	}
+	var stats Stats
+	kinds := map[uint64]uint64{}
+	for _, t := range sc.tracks {
+		kinds[t.TrackNumber] = t.TrackType
+		if t.TrackType == 1 && t.Video != nil && stats.Width == 0 {
+			stats.Width, stats.Height = int(t.Video.PixelWidth), int(t.Video.PixelHeight)
+		}
+	}
+	first, last, any := int64(0), int64(0), false
+	var buf []block
+	for {
+		var err error
+		buf, err = sc.next(buf[:0])
+		for _, b := range buf {
+			switch kinds[b.track] {
+			case 1:
+				stats.VideoFrames++
+			case 2:
+				stats.AudioFrames++
+			default:
+				continue
+			}
+			if !any || b.ms < first {
+				first = b.ms
+			}
+			last, any = max(last, b.ms), true
+		}
+		if err != nil {
+			break
+		}
+	}
+	stats.Duration = time.Duration(last-first) * time.Millisecond
+	return stats, nil
+}
+
 // rewriteFile rewrites a file in place as Repair says, moving its sound by audioDelta against its picture
 // (sound moved before the first picture is left out). strict refuses, with ErrUnsupported, other codecs than
 // VP8 and Opus and a file with a damaged stretch, instead of skipping what cannot be read.

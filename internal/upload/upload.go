@@ -230,6 +230,11 @@ func (u *Uploads) finish(hook handler.HookEvent) (handler.HTTPResponse, error) {
 			"The copy is %.1f s long, longer than the question's %.0f s: the recording on the server is kept.",
 			stats.Duration.Seconds(), limit.Seconds()))
 	}
+	if live, err := u.liveStats(answer); err == nil && !better(stats, live) {
+		return handler.HTTPResponse{}, refuse(http.StatusUnprocessableEntity, fmt.Sprintf(
+			"The copy (%d frames at %dx%d) is not better than the recording on the server (%d frames at %dx%d), which is kept.",
+			stats.VideoFrames, stats.Width, stats.Height, live.VideoFrames, live.Width, live.Height))
+	}
 	if u.checked != nil {
 		u.checked(answer.Id)
 	}
@@ -240,6 +245,31 @@ func (u *Uploads) finish(hook handler.HookEvent) (handler.HTTPResponse, error) {
 	u.app.Logger().Info("uploaded copy stored", "answer", answer.Id, "duration", stats.Duration.String(),
 		"live_duration", live.String(), "bytes", stats.Bytes, "width", stats.Width, "height", stats.Height)
 	return handler.HTTPResponse{}, nil
+}
+
+// liveStats counts what the answer's live recording holds.
+func (u *Uploads) liveStats(answer *core.Record) (recorder.Stats, error) {
+	name := answer.GetString("video")
+	if name == "" {
+		return recorder.Stats{}, nil // nothing was stored: any copy is better
+	}
+	fsys, err := u.app.NewFilesystem()
+	if err != nil {
+		return recorder.Stats{}, err
+	}
+	defer fsys.Close()
+	r, err := fsys.GetReader(answer.BaseFilesPath() + "/" + name)
+	if err != nil {
+		return recorder.Stats{}, err
+	}
+	defer r.Close()
+	return recorder.Inspect(r)
+}
+
+// better says whether a copy improves on the live recording: a picture at least as large, and at least as many
+// frames (a browser's recorder that cannot keep up on a busy device makes a copy with fewer: the live one stays).
+func better(copy, live recorder.Stats) bool {
+	return copy.Width*copy.Height >= live.Width*live.Height && copy.VideoFrames >= live.VideoFrames
 }
 
 // answerSeconds is the time limit of an answer's question, in seconds.

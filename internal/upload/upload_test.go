@@ -17,6 +17,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
 	"github.com/takeone/takeone/hooks"
 	"github.com/takeone/takeone/internal/mediacheck"
@@ -32,13 +33,18 @@ var (
 	tpl *testapp.Template
 	// copies as a browser's MediaRecorder makes them: VP8 and Opus in WebM, without Cues
 	copy10s, copy3s []byte
+	slow10s         []byte // 10 s at 15 frames a second: half the frames of copy10s
 )
 
 func TestMain(m *testing.M) {
 	for _, c := range []struct {
 		spec testmedia.Spec
 		out  *[]byte
-	}{{testmedia.Default, &copy10s}, {testmedia.Spec{Seconds: 3, Width: 320, Height: 240, FPS: 30}, &copy3s}} {
+	}{
+		{testmedia.Default, &copy10s},
+		{testmedia.Spec{Seconds: 3, Width: 320, Height: 240, FPS: 30}, &copy3s},
+		{testmedia.Spec{Seconds: 10, Width: 640, Height: 480, FPS: 15}, &slow10s},
+	} {
 		dir, err := testtool.Media(c.spec)
 		if err != nil {
 			panic(err)
@@ -218,11 +224,27 @@ func (s *server) leftovers(t *testing.T) []string {
 	return names
 }
 
-// A copy uploaded in two parts, resumed from the offset the server reports, replaces the live recording: the
-// answer says it holds the upload, and the stored file plays, seeks and lasts as long as the copy.
+// storeLive gives the server's answer a live recording.
+func (s *server) storeLive(t *testing.T, data []byte) {
+	t.Helper()
+	a := s.answerRecord(t)
+	f, err := filesystem.NewFileFromBytes(data, "take-1.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Set("video", f)
+	if err := s.app.Save(a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A copy uploaded in two parts, resumed from the offset the server reports, replaces a live recording that lost
+// half its frames: the answer says it holds the upload, and the stored file plays, seeks and lasts as long as the
+// copy.
 func TestCopyReplacesTheLiveRecording(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
+	s.storeLive(t, slow10s)
 	if res := s.send(t, copy10s); res.StatusCode != http.StatusNoContent {
 		t.Fatalf("last part: %d %s", res.StatusCode, body(res))
 	}
@@ -365,5 +387,22 @@ func TestCopyKeepsASubmissionMadeMeanwhile(t *testing.T) {
 	if !a.GetBool("submitted") || a.GetString("source") != string(pb_migrations.SourceUpload) {
 		t.Errorf("after the copy: submitted %v, source %q; want the submission kept and the copy stored",
 			a.GetBool("submitted"), a.GetString("source"))
+	}
+}
+
+// A copy with fewer frames than the live recording (a device whose recorder could not keep up) is refused: the
+// answer keeps its live recording.
+func TestCopyNoBetterThanTheLiveIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	s.storeLive(t, copy10s)
+	live := s.answerRecord(t).GetString("video")
+	res := s.send(t, slow10s)
+	if msg := body(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(msg, "not better than the recording on the server") {
+		t.Errorf("%d %q, want 422: not better", res.StatusCode, msg)
+	}
+	a := s.answerRecord(t)
+	if a.GetString("video") != live || a.GetString("source") != string(pb_migrations.SourceLive) {
+		t.Errorf("the answer holds %q (%s), want its live recording %q", a.GetString("video"), a.GetString("source"), live)
 	}
 }
