@@ -120,6 +120,7 @@ type answer struct {
 	Submitted  bool   `json:"submitted"`
 	Video      string `json:"video"`
 	DurationMS int    `json:"duration_ms"`
+	Source     string `json:"source"` // live, or upload: the page's own copy
 }
 
 func (it *interviewSetup) answers(t testing.TB) []answer {

@@ -111,6 +111,7 @@ type figures struct {
 	AVMeasured         bool
 	DecodeErr, SeekErr error
 	ConnectionLost     bool
+	Source             string // of the stored video: live, or upload (the page's own copy)
 }
 
 func (f figures) String() string {
@@ -126,7 +127,7 @@ func (f figures) String() string {
 	if f.AVMeasured {
 		s += fmt.Sprintf(", A/V %+dms", f.AVOffset.Milliseconds())
 	}
-	return s + fmt.Sprintf(", connection lost shown: %v", f.ConnectionLost)
+	return s + fmt.Sprintf(", connection lost shown: %v, %s copy", f.ConnectionLost, f.Source)
 }
 
 // fetch downloads an answer's video through client.
@@ -405,6 +406,12 @@ func chromiumInterview(t *testing.T, n network) []figures {
 	if err := chromedp.Do(ctx, waitLong("Thank you!", 30*time.Second)); err != nil {
 		t.Fatalf("end: %v (page: %s)", err, textOf(ctx, t, "main"))
 	}
+	// the end screen waits for the page's own copies of answers whose live recording was not whole
+	err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`!document.querySelector('main').innerText.includes('still uploading')`,
+		chromedp.WithPollingTimeout(2*time.Minute)))
+	if err != nil {
+		t.Fatalf("uploads: %v (page: %s)", err, textOf(ctx, t, "main"))
+	}
 	lost, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.connectionLost`))
 	if err != nil {
 		t.Fatal(err)
@@ -425,7 +432,7 @@ func measureAnswers(t *testing.T, it *interviewSetup, client *http.Client, takes
 			t.Errorf("answer %d: status %s, submitted %v", i+1, a.Status, a.Submitted)
 		}
 		f := measure(t, it.fetch(t, client, a), takes[i].Recorded, takes[i].OneClock)
-		f.ConnectionLost = lost
+		f.ConnectionLost, f.Source = lost, a.Source
 		f.Drawn, f.LongestGap = takes[i].Drawn, takes[i].LongestGap
 		if f.Sent = takes[i].Sent; f.Sent > 0 {
 			f.LivePct = 100 * float64(f.Frames) / float64(f.Sent)
