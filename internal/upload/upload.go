@@ -135,7 +135,7 @@ func (u *Uploads) admit(hook handler.HookEvent) (handler.HTTPResponse, handler.F
 	if hook.Upload.SizeIsDeferred {
 		return none, handler.FileInfoChanges{}, refuse(http.StatusBadRequest, "Send the copy's size as Upload-Length when creating the upload.")
 	}
-	if limit := u.cap(cand, answer); hook.Upload.Size > limit {
+	if limit := u.sizeCap(cand, answer); hook.Upload.Size > limit {
 		return none, handler.FileInfoChanges{}, refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf(
 			"The copy is %d MB, more than an answer of this length can be (%d MB). The recording on the server is kept.",
 			hook.Upload.Size>>20, limit>>20))
@@ -181,8 +181,8 @@ func (u *Uploads) improvable(cand, answer *core.Record) error {
 	return nil
 }
 
-// cap is the largest copy of an answer: its question's time limit at maxBitrate.
-func (u *Uploads) cap(cand, answer *core.Record) int64 {
+// sizeCap is the largest copy of an answer: its question's time limit at maxBitrate.
+func (u *Uploads) sizeCap(cand, answer *core.Record) int64 {
 	limit := time.Duration(answer.GetInt("duration_ms")) * time.Millisecond
 	if q, err := u.app.FindRecordById(pb_migrations.Questions, answer.GetString("question")); err == nil {
 		limit = max(limit, u.cfg.TakeLimit(q.GetInt("answer_seconds"), cand.GetInt("extra_time_percent")))
@@ -230,6 +230,7 @@ func (u *Uploads) finish(hook handler.HookEvent) (handler.HTTPResponse, error) {
 			"The copy is %.1f s long, longer than the question's %.0f s: the recording on the server is kept.",
 			stats.Duration.Seconds(), limit.Seconds()))
 	}
+	// a live recording that cannot be read is no reason to refuse a copy that passed every other check
 	if live, err := u.liveStats(answer); err == nil && !better(stats, live) {
 		return handler.HTTPResponse{}, refuse(http.StatusUnprocessableEntity, fmt.Sprintf(
 			"The copy (%d frames at %dx%d) is not better than the recording on the server (%d frames at %dx%d), which is kept.",
@@ -268,8 +269,8 @@ func (u *Uploads) liveStats(answer *core.Record) (recorder.Stats, error) {
 
 // better says whether a copy improves on the live recording: a picture at least as large, and at least as many
 // frames (a browser's recorder that cannot keep up on a busy device makes a copy with fewer: the live one stays).
-func better(copy, live recorder.Stats) bool {
-	return copy.Width*copy.Height >= live.Width*live.Height && copy.VideoFrames >= live.VideoFrames
+func better(upload, live recorder.Stats) bool {
+	return upload.Width*upload.Height >= live.Width*live.Height && upload.VideoFrames >= live.VideoFrames
 }
 
 // answerSeconds is the time limit of an answer's question, in seconds.
