@@ -119,14 +119,17 @@ func (s *server) stop(t testing.TB) {
 	}
 }
 
-// setupLink is the first-admin link the server printed.
+// setupLink is the first-admin link the server printed (after its banner, which may come first).
 func (s *server) setupLink(t testing.TB) string {
 	t.Helper()
-	m := regexp.MustCompile(`(https?://\S+/setup/\S+)`).FindStringSubmatch(s.out.String())
-	if m == nil {
-		t.Fatalf("no setup link printed:\n%s", s.out)
+	link := regexp.MustCompile(`(https?://\S+/setup/\S+)`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if m := link.FindStringSubmatch(s.out.String()); m != nil {
+			return m[1]
+		}
 	}
-	return m[1]
+	t.Fatalf("no setup link printed within 10 s:\n%s", s.out)
+	return ""
 }
 
 // runFails runs takeone, expects a non-zero exit, and returns what it printed.

@@ -52,10 +52,10 @@ const gatherTimeout = 5 * time.Second
 // When the client ends a take, what it sent before may still be on its way: the rest of the last frame, and
 // retransmissions of packets lost near the end. The take waits while the recorder misses a packet, until nothing
 // has arrived for settleIdle (more than a retransmission takes), at most settleMax (the recorder itself gives up
-// a missing video packet after 500 ms). A take with nothing missing ends at once.
+// a missing video packet after 1 s: this is a recording, not a call). A take with nothing missing ends at once.
 const (
 	settleIdle = 300 * time.Millisecond
-	settleMax  = 750 * time.Millisecond
+	settleMax  = 1250 * time.Millisecond
 	settlePoll = 20 * time.Millisecond
 )
 

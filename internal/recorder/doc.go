@@ -9,7 +9,7 @@
 // sequence number. A frame leaves it only when every packet from its first (VP8: S=1, partition 0) to its last
 // (marker bit, or the next timestamp) is there. A missing packet is waited for, as it may be late or
 // retransmitted, until maxLate newer packets or maxWait of arrival time have passed since a later packet showed
-// the hole (video 512 packets / 500 ms, audio 8 / 100 ms); then the frames it touches are dropped and the next
+// the hole (video 512 packets / 1 s, audio 8 / 100 ms); then the frames it touches are dropped and the next
 // frame is marked lost. Video then waits for a keyframe and asks for one: a frame broken by loss, or one whose
 // references are gone, is never written. VP8 frame headers and Opus packets (RFC 6716 R1-R7) are checked before
 // they are queued. A hole in the sound (lost packets, an outage) is filled, as the frame after it is written,

@@ -75,7 +75,7 @@ func newTrack(kind Kind) *track {
 	t := &track{kind: kind, rate: audioRate}
 	if kind == Video {
 		t.rate = videoRate
-		t.asm = newAssembler(vp8Codec{}, 512, 500*time.Millisecond)
+		t.asm = newAssembler(vp8Codec{}, 512, time.Second)
 	} else {
 		// browsers do not retransmit audio: a missing packet is given up quickly
 		t.asm = newAssembler(opusCodec{}, 8, 100*time.Millisecond)
