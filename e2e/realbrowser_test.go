@@ -448,7 +448,7 @@ var targetsFlag = flag.Bool("targets", false, "TestChromiumAnswers and TestFiref
 // checkFloors asserts what holds today on every network: the file decodes and seeks, it keeps at least 90 % of
 // the time recorded, at least 90 % of the frames the browser sent on a clean network and 60 % on the lossy one,
 // at least 90 % of the frames are undamaged, the sound is within 40 ms of the picture on a clean network and
-// 200 ms on the lossy one, and on a clean network Chromium's page never says the connection was lost. With
+// 200 ms on the lossy one (plus one stored frame, the measurement's resolution), and on a clean network Chromium's page never says the connection was lost. With
 // -targets it also asserts the targets (docs/BENCHMARKS.md tells which are met): Chromium stores every frame at
 // the camera's full size, 99 % of them undamaged, and 97 % of the frames sent at 5 % loss, with sound within
 // 80 ms; Firefox stores 95 % of the time recorded and never says the connection was lost on a clean network.
@@ -477,6 +477,11 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 	avFloor := 40 * time.Millisecond
 	if !clean {
 		avFloor = 200 * time.Millisecond
+	}
+	// A flash is seen only on the next frame the canvas gives: on a busy machine that draws at 16 fps, that alone is
+	// up to 60 ms. The measurement's resolution is one stored frame.
+	if f.FPS > 0 {
+		avFloor += time.Duration(float64(time.Second) / f.FPS)
 	}
 	if f.AVMeasured && f.AVOffset.Abs() > avFloor {
 		t.Errorf("%s, %s: sound %v off the picture, want within %v", browser, n.name, f.AVOffset, avFloor)
