@@ -446,7 +446,7 @@ func measureAnswers(t *testing.T, it *interviewSetup, client *http.Client, takes
 var targetsFlag = flag.Bool("targets", false, "TestChromiumAnswers and TestFirefoxAnswers also assert the targets that are not met yet")
 
 // checkFloors asserts what holds today on every network: the file decodes and seeks, it keeps at least 90 % of
-// the time recorded, at least 90 % of the frames the browser sent on a clean network and 60 % on the lossy one,
+// the time recorded, at least 90 % of the frames the browser sent on a clean network and 50 % on the lossy one,
 // at least 90 % of the frames are undamaged, the sound is within 40 ms of the picture on a clean network and
 // 200 ms on the lossy one (plus one stored frame, the measurement's resolution), and on a clean network Chromium's page never says the connection was lost. With
 // -targets it also asserts the targets (docs/BENCHMARKS.md tells which are met): Chromium stores every frame at
@@ -464,10 +464,10 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 	if f.Stored < f.Recorded*9/10 {
 		t.Errorf("%s, %s: %v stored of %v recorded", browser, n.name, f.Stored, f.Recorded)
 	}
-	// at 5 % loss Chromium's answers have kept 77 to 100 % of the frames sent (docs/BENCHMARKS.md)
+	// at 5 % loss Chromium's answers have kept 66 to 100 % of the frames sent (docs/BENCHMARKS.md)
 	livePct := 90.0
 	if !clean {
-		livePct = 60
+		livePct = 50
 	}
 	if f.Sent == 0 {
 		t.Errorf("%s, %s: the browser's statistics show no video frame sent while recording", browser, n.name)
