@@ -58,6 +58,17 @@ type network struct {
 	delay time.Duration
 }
 
+// namespace makes a network namespace with this network's faults.
+func (n network) namespace(t *testing.T) *netfault.Namespace {
+	ns := netfault.New(t)
+	if n.loss > 0 || n.delay > 0 {
+		if err := ns.Impair(n.loss, n.delay); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ns
+}
+
 var networks = []network{{name: "clean"}, {name: "lossy", loss: 5, delay: 20 * time.Millisecond}}
 
 const (
@@ -354,15 +365,21 @@ func takeOf(r []float64) take {
 
 func TestChromiumAnswersOnRealNetworks(t *testing.T) {
 	t.Parallel()
+	onEachNetwork(t, "chromium", chromiumInterview)
+}
+
+// onEachNetwork runs -takes interviews of a browser on each network, in parallel, checks each answer's floors and
+// prints the figures.
+func onEachNetwork(t *testing.T, browser string, interview func(*testing.T, network) []figures) {
 	var all results
-	t.Cleanup(func() { all.summary(t, "chromium") })
+	t.Cleanup(func() { all.summary(t, browser) })
 	for _, n := range networks {
 		t.Run(n.name, func(t *testing.T) {
 			t.Parallel()
 			for range *takesFlag {
-				for _, f := range chromiumInterview(t, n) {
+				for _, f := range interview(t, n) {
 					all.add(n.name, f)
-					checkFloors(t, "chromium", n, f)
+					checkFloors(t, browser, n, f)
 				}
 			}
 		})
@@ -371,12 +388,7 @@ func TestChromiumAnswersOnRealNetworks(t *testing.T) {
 
 // chromiumInterview runs one interview in Chromium inside a namespace with the network n and measures its answers.
 func chromiumInterview(t *testing.T, n network) []figures {
-	ns := netfault.New(t)
-	if n.loss > 0 || n.delay > 0 {
-		if err := ns.Impair(n.loss, n.delay); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ns := n.namespace(t)
 	it, client := inNamespace(t, ns, answerQuestions()...)
 	ctx := newBrowserWith(t, browserOptions{netns: ns, secureOrigin: it.s.URL, lifetime: 3 * time.Minute})
 	for _, script := range []string{trackPeerConnections, oneClockSource} {
@@ -529,29 +541,12 @@ func TestFirefoxAnswersOnRealNetworks(t *testing.T) {
 			t.Fatalf("%s is needed: run make deps (it installs firefox-esr and runs npm ci in e2e/firefox): %v", need, err)
 		}
 	}
-	var all results
-	t.Cleanup(func() { all.summary(t, "firefox") })
-	for _, n := range networks {
-		t.Run(n.name, func(t *testing.T) {
-			t.Parallel()
-			for range *takesFlag {
-				for _, f := range firefoxInterview(t, n) {
-					all.add(n.name, f)
-					checkFloors(t, "firefox", n, f)
-				}
-			}
-		})
-	}
+	onEachNetwork(t, "firefox", firefoxInterview)
 }
 
 // firefoxInterview runs one interview in Firefox inside a namespace with the network n and measures its answers.
 func firefoxInterview(t *testing.T, n network) []figures {
-	ns := netfault.New(t)
-	if n.loss > 0 || n.delay > 0 {
-		if err := ns.Impair(n.loss, n.delay); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ns := n.namespace(t)
 	it, client := inNamespace(t, ns, answerQuestions()...)
 	args, _ := json.Marshal(map[string]any{"url": it.link, "questions": questionCount, "record": recordFor(answerSeconds),
 		"preload": []string{trackPeerConnections}})
