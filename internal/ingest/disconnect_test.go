@@ -1,7 +1,6 @@
 package ingest_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -89,15 +88,8 @@ func TestDisconnectedTimeIsNotCharged(t *testing.T) {
 	st, pub := publish(t, s, testapp.CandidateOne, testapp.QuestionSpare, net.clientOptions(t))
 	start := time.Now() // media flows from here: the limit starts with the first packet
 
-	// the camera runs on through the outage (the clip over and over) until the server hangs up
-	ctx, stop := context.WithCancel(t.Context())
-	streamed := make(chan struct{})
-	go func() {
-		defer close(streamed)
-		for ctx.Err() == nil && pub.Stream(ctx, clip, time.Minute) == nil {
-		}
-	}()
-	defer func() { stop(); <-streamed }()
+	// the camera runs on through the outage until the server hangs up
+	defer streamOn(t, pub)()
 	time.Sleep(cutAt)
 	net.cut.Store(true)
 	// The server notices the outage only once ICE calls it disconnected (5 to 7 s after the cut), so up to 9 s of

@@ -1,7 +1,6 @@
 package ingest_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -81,15 +80,8 @@ func TestShortCutsAreNotCharged(t *testing.T) {
 				t.Fatalf("clock before any media: %+v", c)
 			}
 
-			// the camera runs on through the cut (the clip over and over) until the server hangs up
-			ctx, stop := context.WithCancel(t.Context())
-			streamed := make(chan struct{})
-			go func() {
-				defer close(streamed)
-				for ctx.Err() == nil && pub.Stream(ctx, clip, time.Minute) == nil {
-				}
-			}()
-			defer func() { stop(); <-streamed }()
+			// the camera runs on through the cut until the server hangs up
+			defer streamOn(t, pub)()
 
 			running := waitClock(t, pub, st.WHIPToken, "recording", 5*time.Second)
 			time.Sleep(cutAt - time.Duration(running.RecordedMS)*time.Millisecond)

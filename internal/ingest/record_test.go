@@ -97,6 +97,19 @@ func publish(t *testing.T, s *server, candidate, question string, opts whipclien
 	return st, pub
 }
 
+// streamOn sends the clip over and over, as a camera that runs on, until the server hangs up or the returned
+// stop is called; stop waits for the sending to end.
+func streamOn(t *testing.T, pub *whipclient.Session) (stop func()) {
+	ctx, cancel := context.WithCancel(t.Context())
+	streamed := make(chan struct{})
+	go func() {
+		defer close(streamed)
+		for ctx.Err() == nil && pub.Stream(ctx, clip, time.Minute) == nil {
+		}
+	}()
+	return func() { cancel(); <-streamed }
+}
+
 // A take published over UDP and ended by DELETE plays at once, seeks, and has its length and sync.
 func TestRecordedTakePlays(t *testing.T) {
 	t.Parallel()
