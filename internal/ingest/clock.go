@@ -106,3 +106,32 @@ func (in *Ingest) whipState(e *core.RequestEvent) error {
 	e.Response.Header().Set("Cache-Control", "no-store")
 	return e.JSON(http.StatusOK, t.state())
 }
+
+// pastLimit reports whether a packet arriving at at comes after the take's limit was used up. The server ends a
+// take only a grace after its limit, so that the page's Stop arrives first; what is sent in that grace (a page
+// that stops late, a sender that never stops) is not part of the answer.
+func (c *clock) pastLimit(at time.Time) bool {
+	_, charged := c.read(at)
+	return charged >= c.limit
+}
+
+// limitCut keeps one track's media up to the take's limit: once the limit is used up, only packets of frames
+// already begun (the rest of a frame, a retransmission) are recorded. One per track reader, which owns it.
+type limitCut struct {
+	over   bool
+	seen   bool
+	newest uint32 // the newest RTP timestamp recorded
+}
+
+// keep reports whether a packet with RTP timestamp ts is recorded; over says the limit is used up.
+func (c *limitCut) keep(ts uint32, over bool) bool {
+	c.over = c.over || over
+	later := !c.seen || int32(ts-c.newest) > 0
+	if c.over {
+		return !later
+	}
+	if later {
+		c.seen, c.newest = true, ts
+	}
+	return true
+}
