@@ -476,10 +476,11 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 	if f.Stored < f.Recorded*9/10 {
 		t.Errorf("%s, %s: %v stored of %v recorded", browser, n.name, f.Stored, f.Recorded)
 	}
-	// at 5 % loss Chromium's answers have kept 66 to 100 % of the frames sent (docs/BENCHMARKS.md)
+	// at 5 % loss answers keep 100 % of the frames sent since the recorder passes over lost padding; before, 63 to
+	// 100 % (docs/BENCHMARKS.md)
 	livePct := 90.0
 	if !clean {
-		livePct = 50
+		livePct = 85
 	}
 	if f.Sent == 0 {
 		t.Errorf("%s, %s: the browser's statistics show no video frame sent while recording", browser, n.name)

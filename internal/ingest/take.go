@@ -49,16 +49,19 @@ var (
 // gatherTimeout bounds the wait for our own ICE candidates; host candidates on one muxed port come at once.
 const gatherTimeout = 5 * time.Second
 
-// When the client ends a take, what it sent before may still be on its way: the rest of the last frame, and
-// retransmissions of packets lost near the end. The take waits while the recorder misses a packet, until nothing
-// has arrived for settleIdle, at most settleMax (the recorder itself gives up a missing video packet after 1 s:
-// this is a recording, not a call). A take with nothing missing ends at once. settleIdle is several NACK rounds: at
-// 5 % loss one hole in ten needs a second NACK (the first, or its retransmission, lost), each round a NACK interval
-// (100 ms) and a round trip, and a busy sender answers late.
+// When the client ends a take, what it sent before may still be on its way: packets the readers have not reached
+// yet (a busy server reads late), the rest of the last frame, and retransmissions of packets lost near the end.
+// The take waits until the readers have been quiet for settleQuiet with nothing missing, or while packets are
+// missing, until nothing has arrived for settleIdle; at most settleMax (the recorder itself gives up a missing
+// video packet after 1 s: this is a recording, not a call). Clients stop sending before they end a take (the
+// candidate's page detaches its tracks); one that goes on sending is cut at settleMax. settleIdle is several NACK
+// rounds: at 5 % loss one hole in ten needs a second NACK (the first, or its retransmission, lost), each round a
+// NACK interval (100 ms) and a round trip, and a busy sender answers late.
 const (
-	settleIdle = 750 * time.Millisecond
-	settleMax  = 1250 * time.Millisecond
-	settlePoll = 20 * time.Millisecond
+	settleQuiet = 200 * time.Millisecond
+	settleIdle  = 750 * time.Millisecond
+	settleMax   = 1250 * time.Millisecond
+	settlePoll  = 20 * time.Millisecond
 )
 
 // take is one recording attempt: its WHIP session, peer connection and recorder, and the goroutine that ends it.
@@ -408,7 +411,7 @@ func (t *take) finish(reason endReason) {
 	t.mu.Unlock()
 
 	if reason == endDelete && rec != nil {
-		settle(rec)
+		t.settle(rec)
 	}
 	t.cancel()
 	if pc != nil {
@@ -455,10 +458,11 @@ func (t *take) finish(reason endReason) {
 }
 
 // settle lets the packets still on their way when the client said it is done reach the recorder.
-func settle(rec *recorder.Recorder) {
-	deadline := time.Now().Add(settleMax)
-	for !rec.Settled(settleIdle) && time.Now().Before(deadline) {
-		time.Sleep(settlePoll)
+func (t *take) settle(rec *recorder.Recorder) {
+	for deadline := time.Now().Add(settleMax); time.Now().Before(deadline); time.Sleep(settlePoll) {
+		if rec.Settled(settleIdle) && time.Since(t.lastPacket()) >= settleQuiet {
+			return
+		}
 	}
 }
 

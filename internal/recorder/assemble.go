@@ -8,9 +8,9 @@ import (
 
 // codec depacketizes one RTP payload.
 type codec interface {
-	// parse returns the codec data carried by payload, whether it starts a frame, and false when the payload is
-	// malformed.
-	parse(payload []byte) (data []byte, start, ok bool)
+	// parse returns the codec data carried by payload, whether it starts a frame, the frame's number if the codec
+	// has one, and false when the payload is malformed.
+	parse(payload []byte) (data []byte, start bool, pic pictureID, ok bool)
 	// endsFrame reports whether a packet closes its frame.
 	endsFrame(p *rtp.Packet) bool
 }
@@ -27,6 +27,19 @@ type packet struct {
 	end     bool
 	empty   bool // padding: takes a sequence number, carries nothing
 	broken  bool
+	pic     pictureID
+}
+
+// pictureID is a frame's number in its payload (VP8: RFC 7741 4.2, 7 or 15 bits), one more for each frame the
+// sender sends. The zero value is no number.
+type pictureID struct {
+	id   uint16
+	bits uint8
+}
+
+// follows reports whether p is the frame right after prev.
+func (p pictureID) follows(prev pictureID) bool {
+	return p.bits != 0 && p.bits == prev.bits && p.id == (prev.id+1)&(1<<p.bits-1)
 }
 
 // assembler puts packets back in sequence order and cuts them into frames. A frame is written only when every
@@ -43,6 +56,9 @@ type assembler struct {
 	next    int64 // sequence number to consume next
 	highest int64
 	lost    bool // packets were given up since the last frame
+
+	lastPic   pictureID // of the last frame out
+	lastEnded bool      // the last frame out ended on its sender's end mark
 
 	// Buffers are reused: a take brings hundreds of packets and frames a second, and each would otherwise be
 	// garbage once it has moved on (a packet into its frame, a frame into the file).
@@ -93,9 +109,9 @@ func (a *assembler) push(p *rtp.Packet, ext int64, now time.Duration) []*frame {
 	if len(p.Payload) == 0 {
 		pk.empty = true
 	} else {
-		data, start, ok := a.codec.parse(p.Payload)
+		data, start, pic, ok := a.codec.parse(p.Payload)
 		// copied: the caller may reuse its buffer
-		pk.data, pk.start, pk.broken = append(pk.data, data...), start, !ok
+		pk.data, pk.start, pk.pic, pk.broken = append(pk.data, data...), start, pic, !ok
 		pk.end = a.codec.endsFrame(p)
 	}
 	a.ring[seq&(ringSize-1)] = pk
@@ -199,6 +215,9 @@ func (a *assembler) collect(now time.Duration, force int64) {
 		p := a.slot(a.next)
 		switch {
 		case p == nil:
+			if a.padding() {
+				continue
+			}
 			if !a.giveUp(a.next, now, force) {
 				return
 			}
@@ -259,6 +278,30 @@ func (a *assembler) collect(now time.Duration, force int64) {
 	}
 }
 
+// padding passes over a hole at a.next that cannot hold media and reports whether it did: the frame before it
+// ended on its end mark and the first frame after it is the next by number, so what is missing is padding. A
+// sender without RTX sends its padding (bandwidth probes) on the media's sequence numbers and never resends it:
+// waiting for it would cost the wait and then the frames up to the next keyframe.
+func (a *assembler) padding() bool {
+	if !a.emitted || !a.lastEnded || a.lost || a.lastPic.bits == 0 {
+		return false
+	}
+	for s := a.next + 1; s <= a.highest; s++ {
+		q := a.slot(s)
+		switch {
+		case q == nil || q.empty:
+			continue
+		case q.start && !q.broken && q.pic.follows(a.lastPic):
+			a.release(a.next, s)
+			a.next = s
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // take turns packets [from, to] into a frame and consumes them.
 func (a *assembler) take(from, to int64) *frame {
 	first := a.slot(from)
@@ -282,6 +325,7 @@ func (a *assembler) take(from, to int64) *frame {
 		data = append(data, a.slot(s).data...)
 	}
 	*f = frame{ext: first.ext, arrival: first.arrival, data: data, lost: a.lost}
+	a.lastPic, a.lastEnded = first.pic, a.slot(to).end
 	a.release(from, to+1)
 	a.next = to + 1
 	a.lost = false

@@ -9,13 +9,20 @@ import (
 	"github.com/pion/rtp"
 )
 
-// testCodec: payload[0] says 'S' (starts a frame), 'E' (ends it), 'B' (both), 'M' (middle) or 'X' (malformed).
+// testCodec: payload[0] says 'S' (starts a frame), 'E' (ends it), 'B' (both), 'M' (middle) or 'X' (malformed);
+// lower case 's' and 'b' are 'S' and 'B' with the data byte as the frame's 7-bit number.
 type testCodec struct{}
 
-func (testCodec) parse(b []byte) ([]byte, bool, bool) {
-	return b[1:], b[0] == 'S' || b[0] == 'B', b[0] != 'X'
+func (testCodec) parse(b []byte) ([]byte, bool, pictureID, bool) {
+	var pic pictureID
+	if b[0] == 's' || b[0] == 'b' {
+		pic = pictureID{id: uint16(b[1] & 0x7f), bits: 7}
+	}
+	return b[1:], strings.ContainsRune("SBsb", rune(b[0])), pic, b[0] != 'X'
 }
-func (testCodec) endsFrame(p *rtp.Packet) bool { return p.Payload[0] == 'E' || p.Payload[0] == 'B' }
+func (testCodec) endsFrame(p *rtp.Packet) bool {
+	return p.Payload[0] == 'E' || p.Payload[0] == 'B' || p.Payload[0] == 'b'
+}
 
 // pkt is a test packet: sequence number, timestamp, kind letter and one byte of data; arrival in ms.
 type pkt struct {
@@ -51,6 +58,12 @@ func TestAssembler(t *testing.T) {
 			{2, 0, 'E', 'b', 0}, {3, 1, 'B', 'c', 0}, {4, 2, 'B', 'd', 600}}, want: "!c d"},
 		{name: "padding takes a sequence number", in: []pkt{{1, 0, 'B', 'a', 0}, {2, 0, 0, 0, 0}, {3, 1, 'B', 'c', 0}},
 			want: "a c"},
+		{name: "a lost padding packet between numbered frames is not waited for", in: []pkt{{1, 0, 'b', 'a', 0},
+			{3, 1, 'b', 'b', 10}, {4, 2, 'b', 'c', 20}}, want: "a b c"},
+		{name: "lost padding and a lost frame: the numbers show the frame is missing", in: []pkt{{1, 0, 'b', 'a', 0},
+			{3, 2, 'b', 'c', 10}, {4, 3, 'b', 'd', 600}}, want: "a !c d"},
+		{name: "a hole after a frame without its end mark may be its end", in: []pkt{{1, 0, 's', 'a', 0},
+			{3, 1, 'b', 'b', 10}, {4, 2, 'b', 'c', 600}}, want: "!b c"},
 		{name: "duplicates and late packets are ignored", in: []pkt{{1, 0, 'B', 'a', 0}, {1, 0, 'B', 'z', 0},
 			{2, 1, 'B', 'b', 0}, {1, 0, 'B', 'y', 0}}, want: "a b"},
 		{name: "a malformed packet breaks its frame", in: []pkt{{1, 0, 'S', 'a', 0}, {2, 0, 'X', 'b', 0},

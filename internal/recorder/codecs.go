@@ -10,14 +10,21 @@ import (
 // vp8Codec depacketizes VP8 (RFC 7741).
 type vp8Codec struct{}
 
-func (vp8Codec) parse(payload []byte) ([]byte, bool, bool) {
+func (vp8Codec) parse(payload []byte) ([]byte, bool, pictureID, bool) {
 	var p codecs.VP8Packet
 	data, err := p.Unmarshal(payload)
 	if err != nil {
-		return nil, false, false
+		return nil, false, pictureID{}, false
+	}
+	var pic pictureID
+	if p.I == 1 {
+		pic = pictureID{id: p.PictureID, bits: 7}
+		if payload[2]&0x80 != 0 { // M: the 15-bit form (X and I make byte 2 the ID's first)
+			pic.bits = 15
+		}
 	}
 	// a frame starts with the first packet of partition 0
-	return data, p.S == 1 && p.PID == 0, true
+	return data, p.S == 1 && p.PID == 0, pic, true
 }
 
 func (vp8Codec) endsFrame(p *rtp.Packet) bool { return p.Marker }
@@ -25,7 +32,9 @@ func (vp8Codec) endsFrame(p *rtp.Packet) bool { return p.Marker }
 // opusCodec depacketizes Opus (RFC 7587): one packet, one frame.
 type opusCodec struct{}
 
-func (opusCodec) parse(payload []byte) ([]byte, bool, bool) { return payload, true, true }
+func (opusCodec) parse(payload []byte) ([]byte, bool, pictureID, bool) {
+	return payload, true, pictureID{}, true
+}
 
 func (opusCodec) endsFrame(*rtp.Packet) bool { return true }
 

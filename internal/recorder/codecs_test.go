@@ -131,3 +131,26 @@ func TestClockConversions(t *testing.T) {
 		t.Errorf("durationToTicks(1.5 s) = %d", n)
 	}
 }
+
+// The frame number of a VP8 payload descriptor, in both its forms, and none without one (RFC 7741 4.2).
+func TestVP8PictureID(t *testing.T) {
+	for _, test := range []struct {
+		name    string
+		payload []byte
+		want    pictureID
+		start   bool
+	}{
+		{"15 bits", []byte{0x90, 0x80, 0x80 | 0x12, 0x34, 0xaa}, pictureID{id: 0x1234, bits: 15}, true},
+		{"7 bits", []byte{0x80, 0x80, 0x05, 0xaa}, pictureID{id: 5, bits: 7}, false},
+		{"none", []byte{0x10, 0xaa}, pictureID{}, true},
+	} {
+		data, start, pic, ok := vp8Codec{}.parse(test.payload)
+		if !ok || pic != test.want || start != test.start || len(data) != 1 || data[0] != 0xaa {
+			t.Errorf("%s: %x %v %+v %v, want %+v start %v", test.name, data, start, pic, ok, test.want, test.start)
+		}
+	}
+	if !(pictureID{id: 0, bits: 15}).follows(pictureID{id: 0x7fff, bits: 15}) ||
+		(pictureID{id: 0, bits: 7}).follows(pictureID{id: 0x7fff, bits: 15}) {
+		t.Error("follows: the 15-bit number wraps to 0; numbers of different forms never follow")
+	}
+}

@@ -92,8 +92,20 @@ class FakePeerConnection extends EventTarget {
   localDescription: { sdp: string } | null = null;
   remoteDescription: { sdp: string } | null = null;
   closed = false;
+  senders: { track: unknown; detachedAt?: number }[] = [];
   addTransceiver() {
-    return { sender: {}, setCodecPreferences: () => {} };
+    const sender = {
+      track: {} as unknown,
+      detachedAt: undefined as number | undefined,
+      replaceTrack: async (track: unknown) => {
+        sender.track = track;
+        if (track === null) sender.detachedAt = calls.length;
+      },
+      getParameters: () => ({ encodings: [{}] }),
+      setParameters: async () => {},
+    };
+    this.senders.push(sender);
+    return { sender, setCodecPreferences: () => {} };
   }
   async createOffer() {
     return { type: 'offer', sdp: offer };
@@ -113,9 +125,10 @@ class FakePeerConnection extends EventTarget {
   }
 }
 
+let calls: { method: string; url: string; auth: string }[];
+
 describe('connect', () => {
   const take = { id: 't1', whip_url: 'https://example.test/api/takeone/whip/t1', whip_token: 'secret', max_seconds: 30 };
-  let calls: { method: string; url: string; auth: string }[];
 
   beforeEach(() => {
     calls = [];
@@ -143,6 +156,29 @@ describe('connect', () => {
     const session = await connect(take);
     expect(await session.clock()).toEqual({ state: 'paused', limit_ms: 30000, remaining_ms: 21500, recorded_ms: 8500 });
     expect(calls.at(-1)).toEqual({ method: 'GET', url: 'https://example.test/api/takeone/whip/t1/session', auth: 'Bearer secret' });
+  });
+
+  it('stops sending before it ends the take, so that the server keeps what was sent up to Stop and no more', async () => {
+    let pc: FakePeerConnection | undefined;
+    vi.stubGlobal(
+      'RTCPeerConnection',
+      class extends FakePeerConnection {
+        constructor() {
+          super();
+          pc = this; // the test reads its senders
+        }
+      },
+    );
+    const session = await connect(take);
+    await session.stop().catch(() => {}); // the fake server answers 404
+    const del = calls.findIndex((c) => c.method === 'DELETE');
+    expect(del).toBeGreaterThan(0);
+    expect(pc?.senders).toHaveLength(2);
+    for (const s of pc?.senders ?? []) {
+      expect(s.track).toBeNull();
+      expect(s.detachedAt).toBeLessThanOrEqual(del);
+    }
+    expect(pc?.closed).toBe(true);
   });
 
   it('ends the WHIP session it made when the connection fails (a 404 changes nothing)', async () => {

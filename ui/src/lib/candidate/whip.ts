@@ -121,6 +121,9 @@ class Session implements WhipSession {
 
   async stop(): Promise<SavedTake> {
     try {
+      // Stop sending first: the server then knows that the answer ends here, and waits for what is still on its way
+      // (retransmissions go on, the connection stays) rather than for the stream to end.
+      await Promise.all([this.audio.replaceTrack(null), this.video.replaceTrack(null)]).catch(() => {});
       const res = await whipFetch(this.location, this.take, 'DELETE');
       return (await res.json()) as SavedTake;
     } finally {
