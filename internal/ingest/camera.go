@@ -19,34 +19,56 @@ type Camera struct {
 	FrameRate float64 `json:"frame_rate"`
 }
 
-// startBody is the optional JSON body of a take's start.
-type startBody struct {
-	Camera *Camera `json:"camera"`
+// Transports a take's start may ask for.
+const (
+	TransportLive   = "live"   // WebRTC (WHIP): the default
+	TransportUpload = "upload" // the page records and uploads while recording (package upload): no WebRTC
+)
+
+// StartRequest is the optional JSON body of a take's start.
+type StartRequest struct {
+	Camera    *Camera `json:"camera"`
+	Transport string  `json:"transport"` // TransportLive or TransportUpload; empty is live
 }
 
-// readCamera reads the camera from a start request's JSON body; none when the body is empty. A body that is not
-// the JSON the route takes is answered with 400 (the returned error); nil, nil is "no camera".
-func readCamera(e *core.RequestEvent) (*Camera, error) {
+// startRequestKey keeps the parsed body on the request: it is read once, by whichever asks first.
+const startRequestKey = "takeone.startRequest"
+
+// ReadStart reads a take start's JSON body; an empty one when there is none. A body that is not the JSON the
+// route takes is answered with 400 (the returned error).
+func ReadStart(e *core.RequestEvent) (StartRequest, error) {
+	if req, ok := e.Get(startRequestKey).(StartRequest); ok {
+		return req, nil
+	}
+	var req StartRequest
 	mt, _, _ := mime.ParseMediaType(e.Request.Header.Get("Content-Type"))
 	if mt != "application/json" {
-		return nil, nil // older pages send no body
+		return req, nil // older pages send no body
 	}
 	data, err := io.ReadAll(io.LimitReader(e.Request.Body, 4<<10))
 	if err != nil || len(data) == 0 {
-		return nil, nil
+		return req, nil
 	}
-	var body startBody
-	if err := json.Unmarshal(data, &body); err != nil {
-		return nil, e.BadRequestError(`Send the camera's settings as {"camera": {"width": 1280, "height": 720, "frame_rate": 30}}, or no body.`, nil)
+	if err := json.Unmarshal(data, &req); err != nil {
+		return req, e.BadRequestError(`Send the camera's settings as {"camera": {"width": 1280, "height": 720, "frame_rate": 30}}, or no body.`, nil)
 	}
-	c := body.Camera
-	if c == nil {
-		return nil, nil
+	if c := req.Camera; c != nil &&
+		(c.Width < 16 || c.Width > 8192 || c.Height < 16 || c.Height > 8192 || c.FrameRate < 1 || c.FrameRate > 240) {
+		return req, e.BadRequestError("The camera's width and height must be 16 to 8192 pixels and its frame rate 1 to 240.", nil)
 	}
-	if c.Width < 16 || c.Width > 8192 || c.Height < 16 || c.Height > 8192 || c.FrameRate < 1 || c.FrameRate > 240 {
-		return nil, e.BadRequestError("The camera's width and height must be 16 to 8192 pixels and its frame rate 1 to 240.", nil)
+	switch req.Transport {
+	case "", TransportLive, TransportUpload:
+	default:
+		return req, e.BadRequestError(`The transport is "live" (WebRTC, the default) or "upload" (recorded and uploaded while recording).`, nil)
 	}
-	return c, nil
+	e.Set(startRequestKey, req)
+	return req, nil
+}
+
+// readCamera reads the camera from a start request's JSON body; nil when there is none.
+func readCamera(e *core.RequestEvent) (*Camera, error) {
+	req, err := ReadStart(e)
+	return req.Camera, err
 }
 
 // whole says whether a finished take's live recording kept everything the camera gave: complete, no frame lost

@@ -17,7 +17,9 @@ import (
 func (in *Ingest) Recover() error {
 	in.removeLeftovers(practicePrefix)
 	in.removeLeftovers(studioPrefix) // the record a studio take was for is not kept anywhere: the team records again
-	answers, err := in.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{"status": pb_migrations.AnswerRecording})
+	// an answer the page records and uploads has no file here: its upload is finished by package upload
+	answers, err := in.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{"status": pb_migrations.AnswerRecording},
+		dbx.Not(dbx.HashExp{"source": pb_migrations.SourceUpload}))
 	if err != nil {
 		return fmt.Errorf("find takes left recording: %w", err)
 	}

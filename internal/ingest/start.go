@@ -47,6 +47,9 @@ func (in *Ingest) StartPrepared(e *core.RequestEvent, owner Owner, limit time.Du
 	if err := in.checkRoom(e, owner); err != nil {
 		return err
 	}
+	if req, _ := ReadStart(e); req.Transport == TransportUpload {
+		return e.BadRequestError("This take cannot be recorded by upload: start it without a transport.", nil)
+	}
 	dest, err := prepare()
 	if err != nil {
 		return err
@@ -56,12 +59,32 @@ func (in *Ingest) StartPrepared(e *core.RequestEvent, owner Owner, limit time.Du
 	return in.launch(e, t)
 }
 
-// checkRoom refuses a second live take of one owner and a take beyond the server's limit. Call with in.mu held.
-func (in *Ingest) checkRoom(e *core.RequestEvent, owner Owner) error {
+// Exclusive runs fn while no take can start, unless owner has a live take (409): a take that does not stream
+// (an answer recorded by the page and uploaded) checks and makes its answer as a live start does, without racing
+// one. fn answers the request itself.
+func (in *Ingest) Exclusive(e *core.RequestEvent, owner Owner, fn func() error) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if err := in.checkOwner(e, owner); err != nil {
+		return err
+	}
+	return fn()
+}
+
+// checkOwner refuses a second take of an owner who has a live one. Call with in.mu held.
+func (in *Ingest) checkOwner(e *core.RequestEvent, owner Owner) error {
 	for _, t := range in.takes {
 		if t.owner == owner {
 			return e.Error(http.StatusConflict, "Another answer of yours is being recorded right now. Finish or stop it first (it may be open in another tab).", nil)
 		}
+	}
+	return nil
+}
+
+// checkRoom refuses a second live take of one owner and a take beyond the server's limit. Call with in.mu held.
+func (in *Ingest) checkRoom(e *core.RequestEvent, owner Owner) error {
+	if err := in.checkOwner(e, owner); err != nil {
+		return err
 	}
 	if len(in.takes) >= in.cfg.MaxSessions {
 		e.Response.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))

@@ -17,6 +17,7 @@ import (
 	"github.com/takeone/takeone/internal/ingest"
 	"github.com/takeone/takeone/internal/mediacheck"
 	"github.com/takeone/takeone/internal/testapp"
+	"github.com/takeone/takeone/pb_migrations"
 )
 
 // checkPlays fetches a recording as a browser's player does, in ranges, and checks that the whole file is a WebM
@@ -204,6 +205,26 @@ func TestRecoverRemovesPracticeLeftovers(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "keepme000000001.webm")); err != nil {
 		t.Errorf("a file that is no practice take is gone: %v", err)
+	}
+}
+
+// An answer the page records and uploads has no file in the recordings dir: a restart leaves it recording, for
+// its upload to finish it (package upload), rather than failing it.
+func TestRecoverLeavesAnswersRecordedByUpload(t *testing.T) {
+	t.Parallel()
+	app := tpl.Bare(t)
+	defer app.Cleanup()
+	a := take(t, app, "", testapp.CandidateOne, testapp.QuestionSpare, string(pb_migrations.AnswerRecording), false)
+	update(t, app, pb_migrations.Answers, a.Id, map[string]any{"source": pb_migrations.SourceUpload})
+	in, err := ingest.New(app, nil, ingest.Config{Dir: filepath.Join(app.DataDir(), "recordings"), MaxSessions: 1, MaxAnswer: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := app.FindRecordById(pb_migrations.Answers, a.Id); got == nil || got.GetString("status") != string(pb_migrations.AnswerRecording) {
+		t.Errorf("after a restart the answer recorded by upload is %v, want still recording", got)
 	}
 }
 

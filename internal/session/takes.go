@@ -1,6 +1,7 @@
 package session
 
 import (
+	"math"
 	"net/http"
 	"slices"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/takeone/takeone/internal/ingest"
+	"github.com/takeone/takeone/internal/upload"
 	"github.com/takeone/takeone/pb_migrations"
 )
 
@@ -34,8 +36,27 @@ func (s *Session) startTake(e *core.RequestEvent) error {
 		return e.NotFoundError("This question is not part of your interview.", nil)
 	}
 	limit := s.ingest.TakeLimit(question.GetInt("answer_seconds"), cand.GetInt("extra_time_percent"))
-	return s.ingest.StartPrepared(e, ingest.Candidate{ID: cand.Id}, limit, func() (ingest.Destination, error) {
-		answer, err := newAnswer(e, cand, question)
+	req, err := ingest.ReadStart(e)
+	if err != nil {
+		return err
+	}
+	owner := ingest.Candidate{ID: cand.Id}
+	if req.Transport == ingest.TransportUpload {
+		return s.ingest.Exclusive(e, owner, func() error {
+			answer, err := newAnswer(e, cand, question, pb_migrations.SourceUpload)
+			if answer == nil {
+				return err
+			}
+			return e.JSON(http.StatusCreated, uploadStart{
+				ID:         answer.Id,
+				Transport:  ingest.TransportUpload,
+				MaxSeconds: int(math.Ceil(limit.Seconds())),
+				UploadURL:  s.cfg.PublicURL + upload.BasePath,
+			})
+		})
+	}
+	return s.ingest.StartPrepared(e, owner, limit, func() (ingest.Destination, error) {
+		answer, err := newAnswer(e, cand, question, pb_migrations.SourceLive)
 		if answer == nil {
 			return nil, err
 		}
@@ -43,9 +64,18 @@ func (s *Session) startTake(e *core.RequestEvent) error {
 	})
 }
 
+// uploadStart is the answer to a take's start without WebRTC: the page records the answer itself and uploads it
+// while recording, with tus at UploadURL (package upload), naming the answer ID.
+type uploadStart struct {
+	ID         string `json:"id"`
+	Transport  string `json:"transport"`
+	MaxSeconds int    `json:"max_seconds"`
+	UploadURL  string `json:"upload_url"`
+}
+
 // newAnswer checks that the candidate may take the question again and saves the answer record of the new take,
-// marking the candidate started at their first take. It answers the error itself when it returns nil.
-func newAnswer(e *core.RequestEvent, cand, question *core.Record) (*core.Record, error) {
+// recorded by source, marking the candidate started at their first take. It answers the error itself when it returns nil.
+func newAnswer(e *core.RequestEvent, cand, question *core.Record, source pb_migrations.AnswerSource) (*core.Record, error) {
 	same := dbx.HashExp{"candidate": cand.Id, "question": question.Id}
 	submitted, err := e.App.CountRecords(pb_migrations.Answers, same, dbx.HashExp{"submitted": true})
 	if err != nil {
@@ -79,6 +109,7 @@ func newAnswer(e *core.RequestEvent, cand, question *core.Record) (*core.Record,
 	answer.Set("question", question.Id)
 	answer.Set("take", taken+1)
 	answer.Set("status", pb_migrations.AnswerRecording)
+	answer.Set("source", source)
 	err = e.App.RunInTransaction(func(tx core.App) error {
 		if err := tx.Save(answer); err != nil {
 			return err

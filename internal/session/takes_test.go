@@ -127,3 +127,43 @@ func TestTakeLimitStretchesWithExtraTimeAndIsCapped(t *testing.T) {
 		t.Fatalf("90 s + 50%% capped at 120 s: got %d", st.MaxSeconds)
 	}
 }
+
+// A page without WebRTC starts its take with the transport "upload": the answer is made as for a live take, marked
+// as recorded by upload, and the page is told where to upload it while it records. The same refusals apply, and a
+// live take of the candidate blocks it.
+func TestStartTakeRecordedByUpload(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	token := tokens[testapp.CandidateOne]
+	path := base(token) + "/questions/" + testapp.QuestionSpare + "/takes"
+	s.expect(t, http.MethodPost, path, `{"transport": "carrier pigeon"}`, http.StatusBadRequest, "recorded and uploaded while recording")
+
+	body := s.expect(t, http.MethodPost, path, `{"transport": "upload", "camera": {"width": 1280, "height": 720, "frame_rate": 30}}`,
+		http.StatusCreated, `"transport":"upload"`)
+	var st struct {
+		ID         string `json:"id"`
+		MaxSeconds int    `json:"max_seconds"`
+		UploadURL  string `json:"upload_url"`
+		WHIPURL    string `json:"whip_url"`
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.UploadURL != s.URL+"/api/takeone/uploads/" || st.MaxSeconds != 90 || st.WHIPURL != "" {
+		t.Fatalf("start %s: want the upload URL, the question's 90 s and no WHIP session", body)
+	}
+	answer, err := s.app.FindRecordById(pb_migrations.Answers, st.ID)
+	if err != nil || answer.GetString("status") != string(pb_migrations.AnswerRecording) ||
+		answer.GetString("source") != string(pb_migrations.SourceUpload) || answer.GetInt("take") != 1 {
+		t.Fatalf("answer %v %v, want take 1 recording by upload", answer, err)
+	}
+	// it is a take like any other: the question allows one
+	s.expect(t, http.MethodPost, path, `{"transport": "upload"}`, http.StatusForbidden, "every take")
+
+	// a live take of the candidate blocks a take by upload
+	update(t, s.app, pb_migrations.Answers, st.ID, map[string]any{"status": pb_migrations.AnswerFailed})
+	if res, b, _ := s.startTake(t, token, testapp.QuestionSpare); res.StatusCode != http.StatusCreated {
+		t.Fatalf("live take: %d %s", res.StatusCode, b)
+	}
+	s.expect(t, http.MethodPost, path, `{"transport": "upload"}`, http.StatusConflict, "being recorded")
+}

@@ -6,14 +6,23 @@
 // it holds the upload. The live recording stays until then, and for good when no copy comes or a copy fails the
 // checks.
 //
+// Where the page cannot stream at all (no RTCPeerConnection, a network that blocks WebRTC), an answer is recorded
+// by the page alone: its take starts with the transport "upload" (package session), and the page uploads the
+// recording while it records, with the length deferred, so that a closed tab loses only the last seconds. The last
+// PATCH stores the answer like a live take's end; an upload that stops coming for recordedIdle is kept as far as it
+// arrived, as an interrupted take.
+//
 // The tus routes are under /api/takeone/uploads/. Creating an upload needs the candidate's link token
 // (Authorization: Bearer TOKEN) and names the answer in its metadata ("answer"); the upload's URL, 128 random
 // bits, is the key to its offset and its PATCHes after that.
 package upload
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
@@ -48,6 +58,10 @@ const (
 	sizeSlack = 2 << 20
 	// abandonedAfter is when an upload nobody finished is removed.
 	abandonedAfter = 24 * time.Hour
+	// recordedIdle is how long an answer recorded by upload may go without a PATCH before what arrived is kept as
+	// an interrupted take: the page sends a part every second or two while recording, and retries a dropped
+	// connection for longer than a lift ride.
+	recordedIdle = time.Minute
 )
 
 // Config is what the uploads need from the server.
@@ -61,8 +75,9 @@ type Config struct {
 type Uploads struct {
 	app  core.App
 	cfg  Config
-	root *os.Root
-	tus  http.Handler
+	root   *os.Root
+	tus    http.Handler
+	locker *memorylocker.MemoryLocker
 
 	mu sync.Mutex // one copy is checked and stored at a time: two uploads of one answer cannot both win
 
@@ -78,10 +93,10 @@ func New(app core.App, cfg Config) (*Uploads, error) {
 	if err != nil {
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
-	u := &Uploads{app: app, cfg: cfg, root: root}
+	u := &Uploads{app: app, cfg: cfg, root: root, locker: memorylocker.New()}
 	composer := handler.NewStoreComposer()
 	filestore.New(cfg.Dir).UseIn(composer)
-	memorylocker.New().UseIn(composer)
+	u.locker.UseIn(composer)
 	h, err := handler.NewHandler(handler.Config{
 		StoreComposer:             composer,
 		BasePath:                  BasePath,
@@ -104,9 +119,18 @@ func New(app core.App, cfg Config) (*Uploads, error) {
 // Close releases the upload folder.
 func (u *Uploads) Close() error { return u.root.Close() }
 
-// Bind adds the tus routes and an hourly sweep of abandoned uploads.
+// Bind adds the tus routes, a sweep each minute of answers recorded by upload that stopped coming, and an hourly
+// sweep of abandoned uploads.
 func (u *Uploads) Bind(r *router.Router[*core.RequestEvent]) {
 	serve := func(e *core.RequestEvent) error {
+		if e.Request.Method == http.MethodPatch {
+			if err := u.capPatch(e.Request); err != nil {
+				err.HTTPResponse.Header["Tus-Resumable"] = "1.0.0"
+				err.HTTPResponse.Header["Cache-Control"] = "no-store"
+				writeResponse(e.Response, err.HTTPResponse)
+				return nil
+			}
+		}
 		u.tus.ServeHTTP(e.Response, e.Request)
 		return nil
 	}
@@ -117,6 +141,16 @@ func (u *Uploads) Bind(r *router.Router[*core.RequestEvent]) {
 		r.Route(method, BasePath+"{id...}", serve).Bind(limit)
 	}
 	u.app.Cron().MustAdd("takeoneUploads", "17 * * * *", func() { u.sweep(time.Now()) })
+	u.app.Cron().MustAdd("takeoneRecordedUploads", "* * * * *", func() { u.sweepRecorded(time.Now()) })
+}
+
+// writeResponse sends a tus response outside the tus handler.
+func writeResponse(w http.ResponseWriter, res handler.HTTPResponse) {
+	for k, v := range res.Header {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(res.StatusCode)
+	_, _ = io.WriteString(w, res.Body)
 }
 
 // refuse is a tus error response with a message for the candidate's page.
@@ -132,7 +166,12 @@ func (u *Uploads) admit(hook handler.HookEvent) (handler.HTTPResponse, handler.F
 	if err != nil {
 		return none, handler.FileInfoChanges{}, err
 	}
-	if hook.Upload.SizeIsDeferred {
+	if recordedByUpload(answer) {
+		// recorded while it uploads: its size is told with the last part, and one upload makes one answer
+		if u.uploadOf(answer.Id) != "" {
+			return none, handler.FileInfoChanges{}, refuse(http.StatusConflict, "This answer is already being uploaded: resume that upload (HEAD its URL for the offset).")
+		}
+	} else if hook.Upload.SizeIsDeferred {
 		return none, handler.FileInfoChanges{}, refuse(http.StatusBadRequest, "Send the copy's size as Upload-Length when creating the upload.")
 	}
 	if limit := u.sizeCap(cand, answer); hook.Upload.Size > limit {
@@ -169,6 +208,9 @@ func (u *Uploads) improvable(cand, answer *core.Record) error {
 	if state := candidate.StateOf(cand, candidate.Interview(u.app, cand), time.Now()); state != candidate.Open && state != candidate.Completed {
 		return refuse(http.StatusGone, state.Message())
 	}
+	if recordedByUpload(answer) {
+		return nil
+	}
 	switch pb_migrations.AnswerStatus(answer.GetString("status")) {
 	case pb_migrations.AnswerRecording:
 		return refuse(http.StatusConflict, "This take is still recording: upload its copy after Stop.")
@@ -177,6 +219,51 @@ func (u *Uploads) improvable(cand, answer *core.Record) error {
 	}
 	if pb_migrations.AnswerSource(answer.GetString("source")) == pb_migrations.SourceUpload {
 		return refuse(http.StatusConflict, "This answer already holds your copy.")
+	}
+	return nil
+}
+
+// recordedByUpload says whether an answer is being recorded by the page and uploaded as it records.
+func recordedByUpload(answer *core.Record) bool {
+	return pb_migrations.AnswerStatus(answer.GetString("status")) == pb_migrations.AnswerRecording &&
+		pb_migrations.AnswerSource(answer.GetString("source")) == pb_migrations.SourceUpload
+}
+
+// uploadOf is the id of the upload in progress for an answer ("" when there is none).
+func (u *Uploads) uploadOf(answerID string) string {
+	infos, _ := filepath.Glob(filepath.Join(u.cfg.Dir, answerID+"-*.info"))
+	if len(infos) == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(filepath.Base(infos[0]), ".info")
+}
+
+// capPatch refuses a PATCH that would take an upload whose length is not told yet past its answer's cap: the
+// length is told only with the last part, so each part is checked as it comes. (tusd checks uploads of a told
+// length itself.)
+func (u *Uploads) capPatch(r *http.Request) *handler.Error {
+	id := strings.TrimPrefix(r.URL.Path, BasePath)
+	data, err := u.root.ReadFile(id + ".info")
+	if err != nil {
+		return nil // tusd answers for an upload it does not have
+	}
+	var info handler.FileInfo
+	if json.Unmarshal(data, &info) != nil || !info.SizeIsDeferred {
+		return nil
+	}
+	answer, err := u.app.FindRecordById(pb_migrations.Answers, info.MetaData["answer"])
+	if err != nil {
+		return nil
+	}
+	cand, err := u.app.FindRecordById(pb_migrations.Candidates, answer.GetString("candidate"))
+	if err != nil {
+		return nil
+	}
+	limit := u.sizeCap(cand, answer)
+	if r.ContentLength < 0 || info.Offset+r.ContentLength > limit {
+		e := refuse(http.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"This answer is larger than an answer of its length can be (%d MB): send each part with its Content-Length, within the cap.", limit>>20))
+		return &e
 	}
 	return nil
 }
@@ -213,6 +300,9 @@ func (u *Uploads) finish(hook handler.HookEvent) (handler.HTTPResponse, error) {
 	if err := u.improvable(cand, answer); err != nil {
 		return handler.HTTPResponse{}, err
 	}
+	if recordedByUpload(answer) {
+		return handler.HTTPResponse{}, u.finishRecorded(cand, answer, id)
+	}
 	stats, err := recorder.Adopt(u.root, id)
 	if err != nil || stats.VideoFrames == 0 {
 		u.app.Logger().Warn("an uploaded copy was refused", "answer", answer.Id, "error", err)
@@ -239,13 +329,114 @@ func (u *Uploads) finish(hook handler.HookEvent) (handler.HTTPResponse, error) {
 	if u.checked != nil {
 		u.checked(answer.Id)
 	}
-	if err := u.store(answer.Id, id, stats); err != nil {
+	if err := u.store(answer.Id, id, stats, ""); err != nil {
 		u.app.Logger().Error("an uploaded copy could not be stored", "answer", answer.Id, "error", err)
 		return handler.HTTPResponse{}, refuse(http.StatusInternalServerError, "The copy could not be stored. The recording on the server is kept.")
 	}
 	u.app.Logger().Info("uploaded copy stored", "answer", answer.Id, "duration", stats.Duration.String(),
 		"live_duration", live.String(), "bytes", stats.Bytes, "width", stats.Width, "height", stats.Height)
 	return handler.HTTPResponse{}, nil
+}
+
+// finishRecorded checks an answer the page recorded and uploaded whole, and stores it as the take's end does: a
+// complete answer. One that cannot be read, or is longer than its question allows, is refused and leaves the
+// take failed (a free retake): there is no live recording to fall back on.
+func (u *Uploads) finishRecorded(cand, answer *core.Record, id string) error {
+	stats, err := recorder.Adopt(u.root, id)
+	limit := u.cfg.TakeLimit(answerSeconds(u.app, answer), cand.GetInt("extra_time_percent"))
+	var refusal error
+	switch {
+	case err != nil || stats.VideoFrames == 0:
+		u.app.Logger().Warn("an answer recorded by upload was refused", "answer", answer.Id, "error", err)
+		refusal = refuse(http.StatusUnprocessableEntity,
+			"The recording is not a VP8/Opus WebM video with picture, or it is damaged. Record this answer again: this take does not count.")
+	case stats.Duration > limit+tolerance(limit):
+		refusal = refuse(http.StatusUnprocessableEntity, fmt.Sprintf(
+			"The recording is %.1f s long, longer than the question's %.0f s. Record this answer again: this take does not count.",
+			stats.Duration.Seconds(), limit.Seconds()))
+	}
+	if refusal != nil {
+		if err := u.fail(answer.Id); err != nil {
+			u.app.Logger().Error("a refused answer could not be marked failed", "answer", answer.Id, "error", err)
+		}
+		return refusal
+	}
+	if err := u.store(answer.Id, id, stats, pb_migrations.AnswerComplete); err != nil {
+		u.app.Logger().Error("an answer recorded by upload could not be stored", "answer", answer.Id, "error", err)
+		return refuse(http.StatusInternalServerError, "The recording could not be stored. Send its last part again.")
+	}
+	u.app.Logger().Info("answer recorded by upload stored", "answer", answer.Id, "duration", stats.Duration.String(),
+		"bytes", stats.Bytes, "width", stats.Width, "height", stats.Height)
+	return nil
+}
+
+// fail marks an answer recorded by upload as failed: nothing of it is kept.
+func (u *Uploads) fail(answerID string) error {
+	answer, err := u.app.FindRecordById(pb_migrations.Answers, answerID)
+	if err != nil {
+		return err
+	}
+	answer.Set("status", pb_migrations.AnswerFailed)
+	return u.app.Save(answer)
+}
+
+// sweepRecorded keeps what arrived of the answers recorded by upload that stopped coming for recordedIdle (a tab
+// closed while recording, a device gone for good): repaired up to their last whole cluster and stored as
+// interrupted takes, which do not use up a take. Answers whose upload never began are marked failed.
+func (u *Uploads) sweepRecorded(now time.Time) {
+	answers, err := u.app.FindAllRecords(pb_migrations.Answers, dbx.HashExp{
+		"status": pb_migrations.AnswerRecording, "source": pb_migrations.SourceUpload})
+	if err != nil {
+		u.app.Logger().Warn("answers recorded by upload could not be read", "error", err)
+		return
+	}
+	for _, answer := range answers {
+		id := u.uploadOf(answer.Id)
+		if id == "" {
+			if now.Sub(answer.GetDateTime("updated").Time()) > recordedIdle {
+				if err := u.fail(answer.Id); err != nil {
+					u.app.Logger().Error("an answer whose upload never began could not be marked failed", "answer", answer.Id, "error", err)
+				}
+			}
+			continue
+		}
+		if latest := modified(u.root, id, id+".info"); latest.IsZero() || now.Sub(latest) <= recordedIdle {
+			continue
+		}
+		u.keepPartial(answer.Id, id)
+	}
+}
+
+// keepPartial stores what arrived of an upload that stopped coming as its answer, interrupted. It holds the
+// upload's lock, so that a PATCH arriving meanwhile waits and then finds the upload gone.
+func (u *Uploads) keepPartial(answerID, id string) {
+	lock, err := u.locker.NewLock(id)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if lock.Lock(ctx, func() {}) != nil {
+		return // a PATCH holds it: it is not idle after all
+	}
+	defer func() { _ = lock.Unlock() }()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	defer u.remove(id)
+	stats, err := recorder.Repair(u.root, id)
+	if err != nil || stats.VideoFrames == 0 {
+		u.app.Logger().Warn("an answer recorded by upload stopped coming and holds nothing to keep", "answer", answerID, "error", err)
+		if err := u.fail(answerID); err != nil {
+			u.app.Logger().Error("an answer could not be marked failed", "answer", answerID, "error", err)
+		}
+		return
+	}
+	if err := u.store(answerID, id, stats, pb_migrations.AnswerInterrupted); err != nil {
+		u.app.Logger().Error("what arrived of an answer recorded by upload could not be stored", "answer", answerID, "error", err)
+		return
+	}
+	u.app.Logger().Info("an answer recorded by upload stopped coming; what arrived is kept", "answer", answerID,
+		"duration", stats.Duration.String(), "bytes", stats.Bytes)
 }
 
 // liveStats counts what the answer's live recording holds.
@@ -282,10 +473,10 @@ func answerSeconds(app core.App, answer *core.Record) int {
 	return q.GetInt("answer_seconds")
 }
 
-// store puts the checked copy in the answer's video field; the live file is deleted once the answer saves. It
-// changes the newest copy of the record in one transaction: the candidate may have submitted the answer while the
-// copy was being checked, and that must not be undone.
-func (u *Uploads) store(answerID, id string, stats recorder.Stats) error {
+// store puts the checked copy in the answer's video field, and the status unless it is ""; the live file is
+// deleted once the answer saves. It changes the newest copy of the record in one transaction: the candidate may
+// have submitted the answer while the copy was being checked, and that must not be undone.
+func (u *Uploads) store(answerID, id string, stats recorder.Stats, status pb_migrations.AnswerStatus) error {
 	f, err := filesystem.NewFileFromPath(filepath.Join(u.cfg.Dir, id))
 	if err != nil {
 		return err
@@ -300,6 +491,9 @@ func (u *Uploads) store(answerID, id string, stats recorder.Stats) error {
 		answer.Set("source", pb_migrations.SourceUpload)
 		answer.Set("duration_ms", stats.Duration.Milliseconds())
 		answer.Set("size_bytes", stats.Bytes)
+		if status != "" {
+			answer.Set("status", status)
+		}
 		return tx.Save(answer)
 	})
 }
