@@ -73,8 +73,8 @@ type Config struct {
 
 // Uploads serves the tus routes and swaps finished copies in.
 type Uploads struct {
-	app  core.App
-	cfg  Config
+	app    core.App
+	cfg    Config
 	root   *os.Root
 	tus    http.Handler
 	locker *memorylocker.MemoryLocker
