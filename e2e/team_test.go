@@ -501,7 +501,10 @@ func TestSignInWithAnEmailedCodeAndMFA(t *testing.T) {
 		waitForText("New interview"),
 	)
 	if err != nil {
-		t.Fatalf("signing in with MFA: %v (page: %s)", err, textOf(ctx, t, "main"))
+		// what the server refused, and why (its request log keeps the detail the page is not told)
+		var logs struct{ Items []map[string]any }
+		api.call("GET", "/api/logs?perPage=10&sort=-created&filter="+urlQuery("data.status>=400"), nil, &logs)
+		t.Fatalf("signing in with MFA: %v (page: %s)\nrefused requests: %v", err, textOf(ctx, t, "main"), logs.Items)
 	}
 }
 
