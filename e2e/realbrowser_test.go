@@ -37,12 +37,12 @@ import (
 // output, health check, REST calls) as it is; only the address differs. The faults then apply to the browser's
 // and the server's real traffic and to nothing else on the machine.
 //
-// Chromium records a camera and a microphone drawn on one clock (oneclock.js, which replaces getUserMedia before
-// the page's scripts run): a canvas with testmedia's pattern (a white flash at the start of every second, the
-// frame number along the top) and a WebAudio beep issued with each flash. Chromium's file-backed fake camera and
-// microphone cannot measure A/V sync: they start a new distance apart (60 to 300 ms) each time they are opened.
-// Firefox records its own fake devices (no pattern, no A/V figure): its AudioContext does not run headless on a
-// machine without an audio output device, so oneclock.js has no clock there.
+// Both browsers record a camera and a microphone drawn on one clock (oneclock.js, which replaces getUserMedia
+// before the page's scripts run): a canvas with testmedia's pattern (a white flash at the start of every second,
+// the frame number along the top) and a WebAudio beep issued with each flash. Chromium's file-backed fake camera
+// and microphone cannot measure A/V sync: they start a new distance apart (60 to 300 ms) each time they are
+// opened. Headless Firefox keeps its AudioContext suspended on a machine without an audio output device, so it
+// gets one that goes nowhere (soundServer: PulseAudio with a null sink).
 //
 // Some targets are not met yet; the tests assert floors that hold today and print the figures; docs/BENCHMARKS.md
 // ("Answers recorded by real browsers") has the medians and the targets. For those medians:
@@ -488,7 +488,13 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 		t.Errorf("%s, %s: %d frames stored of %d sent (%.1f%%, want %.0f%%)", browser, n.name, f.Frames, f.Sent, f.LivePct, livePct)
 	}
 	avFloor := 40 * time.Millisecond
-	if !clean {
+	switch {
+	case browser == "firefox":
+		// Firefox's answers are usually the page's own copy (its WebRTC encoder drops frames that its MediaRecorder
+		// keeps), and that copy's sound has been seen 200 ms late: an open defect (docs/BENCHMARKS.md), floored
+		// here so that it cannot grow unnoticed
+		avFloor = 250 * time.Millisecond
+	case !clean:
 		avFloor = 200 * time.Millisecond
 	}
 	// A flash is seen only on the next frame the canvas gives: on a busy machine that draws at 16 fps, that alone is
@@ -550,9 +556,10 @@ func firefoxInterview(t *testing.T, n network) []figures {
 	ns := n.namespace(t)
 	it, client := inNamespace(t, ns, answerQuestions()...)
 	args, _ := json.Marshal(map[string]any{"url": it.link, "questions": questionCount, "record": recordFor(answerSeconds),
-		"preload": []string{trackPeerConnections}})
+		"preload": []string{trackPeerConnections, oneClockSource}})
 	cmd := ns.Command("node", firefoxScript, string(args))
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "TMPDIR="+t.TempDir())
+	// an audio output, so that the page's AudioContext runs and oneclock.js gives flash and beep on one clock
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "TMPDIR="+t.TempDir(), "PULSE_SERVER="+soundServer(t))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := runFor(cmd, 3*time.Minute)
