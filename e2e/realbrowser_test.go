@@ -122,7 +122,8 @@ type figures struct {
 	AVMeasured         bool
 	DecodeErr, SeekErr error
 	ConnectionLost     bool
-	Source             string // of the stored video: live, or upload (the page's own copy)
+	Source             string        // of the stored video: live, or upload (the page's own copy)
+	Playable           time.Duration // from Stop until the answer plays on the page (negative: it did not)
 }
 
 func (f figures) String() string {
@@ -138,7 +139,8 @@ func (f figures) String() string {
 	if f.AVMeasured {
 		s += fmt.Sprintf(", A/V %+dms", f.AVOffset.Milliseconds())
 	}
-	return s + fmt.Sprintf(", connection lost shown: %v, %s copy", f.ConnectionLost, f.Source)
+	return s + fmt.Sprintf(", connection lost shown: %v, %s copy, playable %d ms after Stop", f.ConnectionLost, f.Source,
+		f.Playable.Milliseconds())
 }
 
 // fetch downloads an answer's video through client.
@@ -328,8 +330,9 @@ const trackPeerConnections = `window.pcs = []; const Orig = window.RTCPeerConnec
 // recordFor presses "Start recording", waits until the page shows it records, and presses "Stop recording" after
 // the given seconds. It returns the milliseconds in between, on the page's clock, the video frames the browser
 // sent meanwhile (outbound-rtp framesSent of its connected peer connections, at the stop minus at the start), the
-// frames oneclock.js drew meanwhile, the longest gap between two of its clock's readings so far (ms), and 1 when
-// the page's camera and microphone were oneclock.js's (0: the browser's own).
+// frames oneclock.js drew meanwhile, the longest gap between two of its clock's readings so far (ms), 1 when the
+// page's camera and microphone were oneclock.js's (0: the browser's own), and the milliseconds from the press of
+// Stop until the stored answer plays on the page (-1: not within 20 s).
 func recordFor(seconds int) string {
 	return fmt.Sprintf(`(async () => {
 		const find = t => [...document.querySelectorAll('button')].find(b => b.textContent.trim() === t && !b.disabled);
@@ -344,9 +347,12 @@ func recordFor(seconds int) string {
 		await wait('Stop recording'); const began = performance.now(); const drawn0 = drawn(); const sent0 = await sent();
 		await new Promise(r => setTimeout(r, %d - (performance.now() - began)));
 		const sent1 = await sent(); const drawn1 = drawn();
-		find('Stop recording').click();
+		find('Stop recording').click(); const stopped = performance.now();
+		const playable = () => [...document.querySelectorAll('video')].some(v => v.getAttribute('aria-label') === 'Your answer' &&
+			v.readyState >= 2 && isFinite(v.duration));
+		while (!playable() && performance.now() - stopped < 20000) await new Promise(r => setTimeout(r, 5));
 		return [performance.now() - began, sent1 - sent0, drawn1 - drawn0, window.oneClock?.longestGap ?? 0,
-			window.oneClock?.clock === 'audio' ? 1 : 0]; })()`, seconds*1000)
+			window.oneClock?.clock === 'audio' ? 1 : 0, playable() ? performance.now() - stopped : -1]; })()`, seconds*1000)
 }
 
 // take is what the page's side knows of one answer: recordFor's result.
@@ -355,12 +361,13 @@ type take struct {
 	Sent       int
 	Drawn      int
 	LongestGap float64
-	OneClock   bool // the camera and microphone were oneclock.js's: its pattern, and A/V sync can be measured
+	OneClock   bool          // the camera and microphone were oneclock.js's: its pattern, and A/V sync can be measured
+	Playable   time.Duration // from Stop until the stored answer plays on the page; negative: it did not
 }
 
 func takeOf(r []float64) take {
 	return take{Recorded: time.Duration(r[0] * float64(time.Millisecond)), Sent: int(r[1]), Drawn: int(r[2]), LongestGap: r[3],
-		OneClock: r[4] == 1}
+		OneClock: r[4] == 1, Playable: time.Duration(r[5] * float64(time.Millisecond))}
 }
 
 func TestChromiumAnswersOnRealNetworks(t *testing.T) {
@@ -445,7 +452,7 @@ func measureAnswers(t *testing.T, it *interviewSetup, client *http.Client, takes
 		}
 		f := measure(t, it.fetch(t, client, a), takes[i].Recorded, takes[i].OneClock)
 		f.ConnectionLost, f.Source = lost, a.Source
-		f.Drawn, f.LongestGap = takes[i].Drawn, takes[i].LongestGap
+		f.Drawn, f.LongestGap, f.Playable = takes[i].Drawn, takes[i].LongestGap, takes[i].Playable
 		if f.Sent = takes[i].Sent; f.Sent > 0 {
 			f.LivePct = 100 * float64(f.Frames) / float64(f.Sent)
 		}
@@ -472,6 +479,11 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 	}
 	if f.SeekErr != nil {
 		t.Errorf("%s, %s: the answer does not seek: %v", browser, n.name, f.SeekErr)
+	}
+	if f.Playable < 0 {
+		t.Errorf("%s, %s: the answer did not play on the page within 20 s of Stop", browser, n.name)
+	} else if *targetsFlag && f.Playable > time.Second {
+		t.Errorf("target: %s, %s: the answer played %v after Stop, want within 1 s", browser, n.name, f.Playable)
 	}
 	if f.Stored < f.Recorded*9/10 {
 		t.Errorf("%s, %s: %v stored of %v recorded", browser, n.name, f.Stored, f.Recorded)
