@@ -1,6 +1,7 @@
 // Every user-facing string of the web UI lives here, so wording stays
 // consistent and can be reviewed (or translated) in one place.
 
+import type { UnsupportedAdvice } from './candidate/media';
 import type { CandidateStage, CandidateStatus, InterviewStatus, UserRole } from './enums';
 
 const product = 'Takeone';
@@ -246,8 +247,14 @@ export const strings = {
     otherTab:
       'This interview is open in another tab or on another device. Close it there to continue here: this page goes on by itself once it is closed.',
     unsupportedTitle: 'This browser cannot record your answers',
-    unsupported:
-      'Open this link in a current version of Chrome, Edge, Firefox or Safari (on iPhone and iPad: iOS 15 or later). Your link stays valid.',
+    unsupported: {
+      browser:
+        'Open this link in a current version of Chrome, Edge, Firefox or Safari (on iPhone and iPad: iOS 15 or later). Your link stays valid.',
+      'lockdown-ios':
+        'On iPhone and iPad this usually means Lockdown Mode is on. In Safari, tap the page settings button (aA) in the address bar, choose Website Settings and turn off Lockdown Mode for this site, then reload this page. Or open this link on a computer. Your link stays valid.',
+      'lockdown-mac':
+        'This usually means Lockdown Mode is on. Choose Safari › Settings for This Website and turn off Lockdown Mode, then reload this page. Or open this link in Chrome, Edge or Firefox. Your link stays valid.',
+    } satisfies Record<UnsupportedAdvice, string>,
     insecure:
       'Camera access needs a secure connection. Ask the recruiter for a link that starts with https://.',
     copyLink: 'Copy this link',
@@ -304,6 +311,17 @@ export const strings = {
     connectionTCP: 'Your connection works. Your network blocks the faster route (UDP), so your video goes another way; it can take a moment longer.',
     connectionFailed: 'Your video cannot reach the server from this network. Try another network (for example your phone’s), then test again.',
     testAgain: 'Test again',
+    // recorded mode: no live stream, each answer uploads while it is recorded
+    recordedMode: 'Your browser or network cannot stream live; each answer is uploaded while you record instead.',
+    testRecordingTitle: 'Test recording',
+    testRecordingIntro: 'Record a few seconds and play them back, to check that you can be seen and heard.',
+    testRecord: (seconds: number): string => `Record a ${seconds}-second test`,
+    testRecordAgain: 'Record the test again',
+    testRecordingNow: 'Recording your test…',
+    testLeft: (t: string): string => `${t} left in the test`,
+    testDone: 'Your test is ready. Play it back to see and hear yourself.',
+    testPlayback: 'Your test recording',
+    testFailed: 'This browser could not record. Reload the page, or open this link in another browser.',
     practice: 'Try a practice question',
     skipPractice: 'Start the interview',
 
@@ -343,6 +361,16 @@ export const strings = {
     submitted: 'Answer submitted.',
     error: (msg: string): string => msg || 'Something went wrong. Try again.',
     busy: 'The server is busy right now. Trying again in a few seconds…',
+    startingRecording: 'Starting…',
+    recorderFailed: 'Recording could not start in this browser. Reload the page, then try again.',
+    uploadingAnswer: (percent: number): string => `Uploading your answer… ${percent} %`,
+    uploadProgress: 'Upload of your answer',
+    uploadWaiting: 'Your connection dropped. Recording goes on, and your answer is sent as soon as the connection is back.',
+    uploadWaitingStopped: 'Your connection dropped. The rest of your answer is sent as soon as it is back: keep this page open.',
+    uploadBack: 'Connected again. Your answer is being sent.',
+    refusedTitle: 'This take could not be used',
+    recordedRefused: 'Your answer could not be uploaded. Please record it again.',
+    recordAgain: 'Record again',
 
     // better copies: recorded on this device, uploaded after Stop when the live one lost quality
     uploading: (answers: number, percent: number): string =>
@@ -360,6 +388,7 @@ export const strings = {
         ? 'The better copy of 1 answer could not be used. The copy recorded while you spoke is kept.'
         : `The better copies of ${answers} answers could not be used. The copies recorded while you spoke are kept.`,
     leaveWhileUploading: 'Your answers are still uploading. If you leave now, their better copies are lost.',
+    leaveWhileAnswerUploads: 'Your answer is still uploading. If you leave now, the rest of it is lost.',
 
     // end
     doneTitle: 'Thank you!',

@@ -58,6 +58,17 @@ export interface StartedTake {
   max_seconds: number;
 }
 
+/**
+ * A take the page records itself and uploads while it records (recorded mode: no WebRTC): the answer's id, its
+ * limit, and the tus endpoint that takes it.
+ */
+export interface UploadTake {
+  id: string;
+  transport: 'upload';
+  max_seconds: number;
+  upload_url: string;
+}
+
 /** The camera's picture as the take starts (the video track's settings): the server judges the live copy by it. */
 export interface CameraSettings {
   width: number;
@@ -122,6 +133,21 @@ export class SessionApi {
   /** Starts a take; camera (when known) tells the server what a whole live copy looks like. */
   startTake(questionId: string, camera?: CameraSettings): Promise<StartedTake> {
     return this.call('POST', `/questions/${encodeURIComponent(questionId)}/takes`, camera ? { camera } : undefined);
+  }
+
+  /** Starts a take that the page records and uploads itself (no WebRTC); camera as for startTake. */
+  async startUpload(questionId: string, camera?: CameraSettings): Promise<UploadTake> {
+    const started = await this.call<Partial<UploadTake>>(
+      'POST',
+      `/questions/${encodeURIComponent(questionId)}/takes`,
+      camera ? { transport: 'upload', camera } : { transport: 'upload' },
+    );
+    if (started.transport !== 'upload' || !started.id || !started.upload_url) {
+      // a server that does not know this transport started a live take: end it, nothing records
+      await this.endLiveTake().catch(() => {});
+      throw new ApiError(501, '');
+    }
+    return started as UploadTake;
   }
 
   startPractice(): Promise<StartedTake> {

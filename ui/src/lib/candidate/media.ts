@@ -1,21 +1,59 @@
 // The candidate's camera and microphone: what this browser can do, asking for
 // them, and what to say when it fails.
 
+import { browserRecorder, LOCAL_COPY_TYPE, type RecorderKind } from './localcopy';
+
 /** Why the camera could not be opened, for the message shown. */
 export type MediaProblem = 'denied' | 'notFound' | 'inUse' | 'insecure' | 'other';
 
-/** Whether this browser can record and send an answer: camera access, WebRTC and VP8. */
-export function canRecord(): boolean {
-  if (typeof RTCPeerConnection === 'undefined' || !navigator.mediaDevices?.getUserMedia) {
-    return false;
-  }
-  if (typeof RTCRtpSender !== 'undefined' && typeof RTCRtpSender.getCapabilities === 'function') {
+/** How the page records answers: live over WebRTC (WHIP), or recorded by the page and uploaded while it records. */
+export type RecordingMode = 'live' | 'recorded';
+
+/** What this browser can do towards recording an answer. */
+export interface Abilities {
+  /** Camera and microphone access (getUserMedia). */
+  camera: boolean;
+  /** WebRTC with VP8: the live path. */
+  live: boolean;
+  /** WebRTC at all (RTCPeerConnection): Lockdown Mode and some locked-down browsers remove it. */
+  webrtc: boolean;
+  /** A MediaRecorder that records what the server takes (VP8/Opus WebM): the recorded path. */
+  recorder: boolean;
+}
+
+export function abilities(kind: RecorderKind | null = browserRecorder()): Abilities {
+  const webrtc = typeof RTCPeerConnection !== 'undefined';
+  let vp8 = webrtc;
+  if (webrtc && typeof RTCRtpSender !== 'undefined' && typeof RTCRtpSender.getCapabilities === 'function') {
     const caps = RTCRtpSender.getCapabilities('video');
-    if (caps && !caps.codecs.some((c) => c.mimeType.toLowerCase() === 'video/vp8')) {
-      return false;
-    }
+    if (caps && !caps.codecs.some((c) => c.mimeType.toLowerCase() === 'video/vp8')) vp8 = false;
   }
-  return true;
+  return {
+    camera: typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia,
+    live: vp8,
+    webrtc,
+    recorder: !!kind && kind.isTypeSupported(LOCAL_COPY_TYPE),
+  };
+}
+
+/**
+ * How this browser records answers: live when it can stream, else recorded when it can record WebM itself (not in
+ * a team member's preview, which stores nothing); null when it cannot record at all.
+ */
+export function recordingMode(a: Abilities, recordedAllowed = true): RecordingMode | null {
+  if (!a.camera) return null;
+  if (a.live) return 'live';
+  return a.recorder && recordedAllowed ? 'recorded' : null;
+}
+
+/** What the "cannot record" screen advises: Lockdown Mode's per-site switch on Apple devices, else another browser. */
+export type UnsupportedAdvice = 'lockdown-ios' | 'lockdown-mac' | 'browser';
+
+export function unsupportedAdvice(a: Abilities, family: BrowserFamily): UnsupportedAdvice {
+  // Lockdown Mode takes WebRTC away from Safari (and every iOS browser) while the camera stays
+  if (a.camera && !a.webrtc && family === 'safari-ios') return 'lockdown-ios';
+  if (a.camera && !a.webrtc && family === 'safari') return 'lockdown-mac';
+  return 'browser';
 }
 
 /** Camera access needs HTTPS (or localhost); over plain HTTP the browser hides it entirely. */
@@ -70,8 +108,10 @@ export function problemOf(err: unknown): MediaProblem {
 /** The browser family, to say where its camera permission is. */
 export type BrowserFamily = 'safari-ios' | 'safari' | 'firefox' | 'chrome-android' | 'chromium' | 'other';
 
-export function browserFamily(ua: string): BrowserFamily {
+/** touchPoints: navigator.maxTouchPoints, which tells an iPad (whose Safari says it is a Mac) from a Mac. */
+export function browserFamily(ua: string, touchPoints = 0): BrowserFamily {
   if (/iPhone|iPad|iPod/.test(ua)) return 'safari-ios'; // every browser on iOS is Safari inside
+  if (/Macintosh/.test(ua) && touchPoints > 1) return 'safari-ios';
   if (/Firefox\//.test(ua)) return 'firefox';
   if (/Android/.test(ua) && /Chrome\//.test(ua)) return 'chrome-android';
   if (/Chrome\/|Chromium\/|Edg\//.test(ua)) return 'chromium';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from './api';
-import { connect, fragmentOf, tuneVideoSender, withFragment } from './whip';
+import { cannotStream, connect, fragmentOf, tuneVideoSender, withFragment } from './whip';
 
 const offer = [
   'v=0',
@@ -196,6 +196,23 @@ describe('connect', () => {
     abort.abort();
     await expect(connecting).rejects.toBeInstanceOf(ApiError);
     expect(calls.map((c) => c.method)).toEqual(['POST', 'DELETE']);
+  });
+
+  it('tells a connection that cannot be made from an answer of the server', async () => {
+    FakePeerConnection.reach = 'failed';
+    const failed = await connect(take).catch((e: unknown) => e);
+    expect(cannotStream(failed)).toBe(true); // ICE failed: recorded mode
+    vi.stubGlobal('RTCPeerConnection', class {
+      constructor() {
+        throw new DOMException('WebRTC is off', 'NotSupportedError');
+      }
+    });
+    expect(cannotStream(await connect(take).catch((e: unknown) => e))).toBe(true);
+    vi.stubGlobal('fetch', async () => Response.json({ message: 'Another answer is being recorded.' }, { status: 409 }));
+    vi.stubGlobal('RTCPeerConnection', FakePeerConnection);
+    expect(cannotStream(await connect(take).catch((e: unknown) => e))).toBe(false);
+    expect(cannotStream(new ApiError(403, 'No takes left.'))).toBe(false);
+    expect(cannotStream(new ApiError(503, 'Busy.'))).toBe(false);
   });
 
   it('makes no WHIP session once the caller has given up', async () => {

@@ -80,6 +80,15 @@ export async function connect(take: StartedTake, signal?: AbortSignal): Promise<
   }
 }
 
+/**
+ * Whether a failed connect() means that this browser or network cannot stream at all: no answer of the server
+ * (ICE failed or timed out, the WHIP request did not get through) or no WebRTC to make the connection with. An
+ * answer of the server (409, 403, 503…) is not that: the server was reached and said no.
+ */
+export function cannotStream(err: unknown): boolean {
+  return !(err instanceof ApiError) || err.status === OFFLINE;
+}
+
 /** Ends a WHIP session that is no longer wanted; an error (404: it has ended already) changes nothing. */
 export async function endSession(location: string, take: StartedTake): Promise<void> {
   await whipFetch(location, take, 'DELETE', undefined, undefined, timeoutSignal(END_TIMEOUT_MS)).catch(() => {});
