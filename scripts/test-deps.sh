@@ -1,12 +1,28 @@
 #!/bin/sh
-# Installs what the tests need and the machine lacks: Chromium and Firefox ESR (browser tests), ip and iptables (the
-# browser tests on bad networks, in network namespaces), ffmpeg (media checks), shellcheck, curl, wget and useradd
-# (install.sh's tests). Debian's packages; runs apt only when something is missing.
+# Installs what the tests need and the machine lacks: Chromium and Firefox ESR (browser tests), WebKitGTK's
+# MiniBrowser with WebKitWebDriver, Xvfb and the GStreamer plugins its camera and MediaRecorder use (the browser
+# test without WebRTC), ip and iptables (the browser tests on bad networks, in network namespaces), ffmpeg (media
+# checks), shellcheck, curl, wget and useradd (install.sh's tests). Debian's packages; runs apt only when something
+# is missing.
 set -eu
+
+# has_file PATH...: true when one of the paths (a glob's matches) exists
+has_file() {
+	for f in "$@"; do
+		[ -e "$f" ] && return 0
+	done
+	return 1
+}
 
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v firefox-esr >/dev/null 2>&1 || missing="$missing firefox-esr"
+command -v WebKitWebDriver >/dev/null 2>&1 || missing="$missing webkit2gtk-driver"
+has_file /usr/lib/*-linux-gnu/webkit2gtk-4.1/MiniBrowser || missing="$missing libwebkit2gtk-4.1-0"
+command -v Xvfb >/dev/null 2>&1 || missing="$missing xvfb"
+# what MediaRecorder records VP8/Opus WebM with and the page plays it back with: vpx and matroska in -good, opus in -base
+has_file /usr/lib/*-linux-gnu/gstreamer-1.0/libgstvpx.so || missing="$missing gstreamer1.0-plugins-good"
+has_file /usr/lib/*-linux-gnu/gstreamer-1.0/libgstopus.so || missing="$missing gstreamer1.0-plugins-base"
 PATH="$PATH:/usr/sbin:/sbin"
 command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
 command -v iptables >/dev/null 2>&1 || missing="$missing iptables"
@@ -26,4 +42,4 @@ if [ -n "$missing" ]; then
 fi
 
 command -v node >/dev/null 2>&1 || { echo "test-deps: Node.js 20 or newer is needed for the UI checks (apt-get install nodejs npm)" >&2; exit 1; }
-echo "test-deps: chromium, firefox-esr, ip, iptables, ffmpeg, shellcheck and node are present"
+echo "test-deps: chromium, firefox-esr, WebKitWebDriver, MiniBrowser, Xvfb, ip, iptables, ffmpeg, shellcheck and node are present"
