@@ -193,13 +193,14 @@ func TestCandidateCannotRecordSaysWhatToDo(t *testing.T) {
 
 	old := newBrowser(t)
 	_, err := chromedp.Call(old, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `delete window.RTCPeerConnection;`,
+		// neither way of recording: no WebRTC to stream, no MediaRecorder to record and upload
+		Source: `delete window.RTCPeerConnection; delete window.MediaRecorder;`,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(old, chromedp.Navigate(it.link), waitForText("This browser cannot record your answers"), waitForText("Chrome, Edge, Firefox or Safari")); err != nil {
-		t.Fatalf("no WebRTC: %v (page: %s)", err, textOf(old, t, "main"))
+		t.Fatalf("no WebRTC, no MediaRecorder: %v (page: %s)", err, textOf(old, t, "main"))
 	}
 
 	blocked := newBrowserWith(t, browserOptions{denyCamera: true})

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Installs what the tests need and the machine lacks: Chromium and Firefox ESR (browser tests), WebKitGTK's
 # MiniBrowser with WebKitWebDriver, Xvfb and the GStreamer plugins its camera and MediaRecorder use (the browser
-# test without WebRTC), ip and iptables (the browser tests on bad networks, in network namespaces), ffmpeg (media
-# checks), shellcheck, curl, wget and useradd (install.sh's tests). Debian's packages; runs apt only when something
-# is missing.
+# test without WebRTC), PulseAudio (an audio output for headless Firefox, whose AudioContext stays suspended
+# without one), ip and iptables (the browser tests on bad networks, in network namespaces), ffmpeg (media
+# checks), and for install.sh's tests shellcheck, curl, wget and useradd. Debian's packages; runs apt only when
+# something is missing.
 set -eu
 
 # has_file PATH...: true when one of the paths (a glob's matches) exists
@@ -23,6 +24,7 @@ command -v Xvfb >/dev/null 2>&1 || missing="$missing xvfb"
 # what MediaRecorder records VP8/Opus WebM with and the page plays it back with: vpx and matroska in -good, opus in -base
 has_file /usr/lib/*-linux-gnu/gstreamer-1.0/libgstvpx.so || missing="$missing gstreamer1.0-plugins-good"
 has_file /usr/lib/*-linux-gnu/gstreamer-1.0/libgstopus.so || missing="$missing gstreamer1.0-plugins-base"
+command -v pulseaudio >/dev/null 2>&1 || missing="$missing pulseaudio"
 PATH="$PATH:/usr/sbin:/sbin"
 command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
 command -v iptables >/dev/null 2>&1 || missing="$missing iptables"
@@ -42,4 +44,4 @@ if [ -n "$missing" ]; then
 fi
 
 command -v node >/dev/null 2>&1 || { echo "test-deps: Node.js 20 or newer is needed for the UI checks (apt-get install nodejs npm)" >&2; exit 1; }
-echo "test-deps: chromium, firefox-esr, WebKitWebDriver, MiniBrowser, Xvfb, ip, iptables, ffmpeg, shellcheck and node are present"
+echo "test-deps: chromium, firefox-esr, WebKitWebDriver, MiniBrowser, Xvfb, pulseaudio, ip, iptables, ffmpeg, shellcheck and node are present"

@@ -17,6 +17,8 @@ describe('browserFamily', () => {
     expect(browserFamily('Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0')).toBe('firefox');
     expect(browserFamily('Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15')).toBe('safari');
     expect(browserFamily('Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120 Safari/537.36 Edg/120')).toBe('chromium');
+    // GNOME Web (WebKitGTK) says Safari, but it is no Mac's Safari: its settings are not Safari's
+    expect(browserFamily('Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15')).toBe('other');
   });
 
   it('tells an iPad, whose Safari says it is a Mac, by its touch screen', () => {

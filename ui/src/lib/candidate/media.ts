@@ -115,7 +115,8 @@ export function browserFamily(ua: string, touchPoints = 0): BrowserFamily {
   if (/Firefox\//.test(ua)) return 'firefox';
   if (/Android/.test(ua) && /Chrome\//.test(ua)) return 'chrome-android';
   if (/Chrome\/|Chromium\/|Edg\//.test(ua)) return 'chromium';
-  if (/Safari\//.test(ua)) return 'safari';
+  // Safari on a Mac; GNOME Web and other WebKitGTK browsers on Linux say Safari too, without Macintosh
+  if (/Safari\//.test(ua) && /Macintosh/.test(ua)) return 'safari';
   return 'other';
 }
 
