@@ -29,6 +29,9 @@ const browser = await puppeteer.launch({
     'media.peerconnection.ice.obfuscate_host_addresses': false,
     // the server is on the namespace's address over plain HTTP: treat it as secure, as loopback is
     'dom.securecontext.allowlist': new URL(opts.url).hostname,
+    // ... which makes its plain-HTTP media "mixed content" that Firefox would upgrade to HTTPS and fail to load
+    // (a real server is HTTPS, where nothing is upgraded)
+    'security.mixed_content.upgrade_display_content': false,
     'media.autoplay.default': 0,
     'media.autoplay.blocking_policy': 0,
   },
