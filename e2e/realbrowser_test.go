@@ -120,6 +120,7 @@ type figures struct {
 	CleanPct           float64 // frames whose pattern number reads
 	AVOffset           time.Duration
 	AVMeasured         bool
+	AVErr              error // from a one-clock source, whose flashes and beeps should all be there
 	DecodeErr, SeekErr error
 	ConnectionLost     bool
 	Source             string        // of the stored video: live, or upload (the page's own copy)
@@ -138,6 +139,8 @@ func (f figures) String() string {
 	}
 	if f.AVMeasured {
 		s += fmt.Sprintf(", A/V %+dms", f.AVOffset.Milliseconds())
+	} else if f.AVErr != nil {
+		s += ", A/V not measurable"
 	}
 	return s + fmt.Sprintf(", connection lost shown: %v, %s copy, playable %d ms after Stop", f.ConnectionLost, f.Source,
 		f.Playable.Milliseconds())
@@ -225,8 +228,8 @@ func measure(t *testing.T, path string, recorded time.Duration, oneClock bool) f
 		f.AVOffset, f.AVMeasured = off, true
 	} else {
 		// fewer than two flashes with a beep within 400 ms of each other, from a source that draws both on one
-		// clock: the file is that far out of sync, or it lost its flashes or its sound
-		t.Errorf("A/V offset of %s not measurable: %v", filepath.Base(path), err)
+		// clock: the file is that far out of sync, or it lost its flashes or its sound (checkFloors judges it)
+		f.AVErr = fmt.Errorf("A/V offset of %s not measurable: %w", filepath.Base(path), err)
 	}
 	return f
 }
@@ -510,8 +513,11 @@ func checkFloors(t *testing.T, browser string, n network, f figures) {
 		avFloor += time.Duration(float64(time.Second) / f.FPS)
 	}
 	// Firefox's A/V is printed, not floored: its answers are usually the page's own copy (its MediaRecorder keeps
-	// frames its WebRTC encoder drops), whose sound Firefox places from 274 ms early to 202 ms late of the picture,
-	// run to run (docs/BENCHMARKS.md). -targets asserts it.
+	// frames its WebRTC encoder drops), whose sound Firefox places from 274 ms early to 292 ms late of the picture,
+	// run to run, and which on a busy machine loses flashes (docs/BENCHMARKS.md). -targets asserts it.
+	if f.AVErr != nil && (browser != "firefox" || *targetsFlag) {
+		t.Errorf("%s, %s: %v", browser, n.name, f.AVErr)
+	}
 	if f.AVMeasured && browser != "firefox" && f.AVOffset.Abs() > avFloor {
 		t.Errorf("%s, %s: sound %v off the picture, want within %v", browser, n.name, f.AVOffset, avFloor)
 	}

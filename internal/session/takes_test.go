@@ -159,6 +159,8 @@ func TestStartTakeRecordedByUpload(t *testing.T) {
 	}
 	// it is a take like any other: the question allows one
 	s.expect(t, http.MethodPost, path, `{"transport": "upload"}`, http.StatusForbidden, "every take")
+	// a practice take is played back from the server: it streams
+	s.expect(t, http.MethodPost, base(token)+"/practice", `{"transport": "upload"}`, http.StatusBadRequest, "cannot be recorded by upload")
 
 	// a live take of the candidate blocks a take by upload
 	update(t, s.app, pb_migrations.Answers, st.ID, map[string]any{"status": pb_migrations.AnswerFailed})
