@@ -50,6 +50,12 @@ func videoPath(t *testing.T, s *server, answer *core.Record) string {
 // sound in sync with the picture.
 func checkPlayable(t *testing.T, path string, want time.Duration, framesSent int64) {
 	t.Helper()
+	checkPlayableWithin(t, path, want, framesSent, 40*time.Millisecond)
+}
+
+// checkPlayableWithin is checkPlayable with sound and picture at most avLimit apart.
+func checkPlayableWithin(t *testing.T, path string, want time.Duration, framesSent int64, avLimit time.Duration) {
+	t.Helper()
 	if err := mediacheck.Decode(path); err != nil {
 		t.Fatalf("the recording does not decode: %v", err)
 	}
@@ -75,8 +81,8 @@ func checkPlayable(t *testing.T, path string, want time.Duration, framesSent int
 			t.Fatal(err)
 		}
 		t.Logf("%s: %s, %d frames (%d sent), A/V offset %s", filepath.Base(path), info.Duration, info.VideoFrames, framesSent, offset)
-		if offset.Abs() > 40*time.Millisecond {
-			t.Errorf("sound and picture are %s apart (> 40 ms)", offset)
+		if offset.Abs() > avLimit {
+			t.Errorf("sound and picture are %s apart (> %v)", offset, avLimit)
 		}
 	}
 }

@@ -181,7 +181,11 @@ func TestAnswersSaveToS3(t *testing.T) {
 	if d := recovered.GetInt("duration_ms"); d < 3000 {
 		t.Errorf("recovered %d ms of the 4 s that reached the disk", d)
 	}
-	checkPlayable(t, downloadFromS3(t, s, gw, recovered), time.Duration(recovered.GetInt("duration_ms"))*time.Millisecond, 0)
+	// A crash leaves the sound where the take placed it at its start; the better alignment that later sender reports
+	// give is applied when a take closes, which a crashed one never does. On a busy machine the start's alignment
+	// was seen 90 ms off.
+	checkPlayableWithin(t, downloadFromS3(t, s, gw, recovered), time.Duration(recovered.GetInt("duration_ms"))*time.Millisecond, 0,
+		150*time.Millisecond)
 	if entries, err := os.ReadDir(recordings); err != nil || len(entries) != 0 {
 		t.Errorf("left in the recordings dir: %v %v", entries, err)
 	}
