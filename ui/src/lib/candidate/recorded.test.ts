@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
+import type { HttpRequest, HttpStack } from 'tus-js-client';
+import { FakeRequest, FakeResponse, type TusHandler } from './tusfake.test-support';
 import type { UploadTake } from './api';
 import { LOCAL_COPY_SLICE_MS, LOCAL_COPY_STOP_MS, LOCAL_COPY_TYPE, type RecorderKind, type RecorderLike } from './localcopy';
 import {
@@ -28,7 +29,7 @@ interface StoredUpload {
 }
 
 /** A tus 1.0.0 server in memory that takes uploads of a deferred length, as the server's upload routes do. */
-class FakeTusServer implements HttpStack {
+class FakeTusServer implements HttpStack, TusHandler {
   readonly uploads = new Map<string, StoredUpload>();
   readonly log: string[] = [];
   readonly headers: Record<string, string>[] = [];
@@ -117,60 +118,6 @@ class FakeTusServer implements HttpStack {
   /** Bytes the server holds of an upload in progress. */
   offsetOf(id: string): number {
     return this.uploads.get(id)?.offset ?? -1;
-  }
-}
-
-class FakeRequest implements HttpRequest {
-  readonly headers: Record<string, string> = {};
-  progress: ((sent: number) => void) | undefined;
-
-  constructor(
-    private readonly server: FakeTusServer,
-    private readonly method: string,
-    private readonly url: string,
-  ) {}
-
-  getMethod(): string {
-    return this.method;
-  }
-  getURL(): string {
-    return this.url;
-  }
-  setHeader(header: string, value: string): void {
-    this.headers[header] = value;
-  }
-  getHeader(header: string): string | undefined {
-    return this.headers[header];
-  }
-  setProgressHandler(handler: (bytesSent: number) => void): void {
-    this.progress = handler;
-  }
-  send(body: unknown): Promise<HttpResponse> {
-    return this.server.handle(this, body);
-  }
-  async abort(): Promise<void> {}
-  getUnderlyingObject(): unknown {
-    return null;
-  }
-}
-
-class FakeResponse implements HttpResponse {
-  constructor(
-    private readonly status: number,
-    private readonly headers: Record<string, string>,
-    private readonly body = '',
-  ) {}
-  getStatus(): number {
-    return this.status;
-  }
-  getHeader(header: string): string | undefined {
-    return this.headers[header];
-  }
-  getBody(): string {
-    return this.body;
-  }
-  getUnderlyingObject(): unknown {
-    return null;
   }
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
+import type { HttpRequest, HttpStack } from 'tus-js-client';
+import { FakeRequest, FakeResponse, type TusHandler } from './tusfake.test-support';
 import { CHUNK_SIZE, handOver, messageOf, RETRY_FIRST_MS, SERVER_RETRIES, UploadQueue, type UploadsView } from './uploads';
 
 const ENDPOINT = 'https://takeone.test/api/takeone/uploads/';
@@ -14,7 +15,7 @@ interface StoredUpload {
 }
 
 /** A tus 1.0.0 server in memory, answering tus-js-client's requests as the server's upload routes do. */
-class FakeTusServer implements HttpStack {
+class FakeTusServer implements HttpStack, TusHandler {
   readonly uploads = new Map<string, StoredUpload>();
   readonly log: string[] = [];
   readonly headers: Record<string, string>[] = [];
@@ -112,63 +113,6 @@ class FakeTusServer implements HttpStack {
         return new FakeResponse(204, {});
     }
     return new FakeResponse(405, {});
-  }
-}
-
-class FakeRequest implements HttpRequest {
-  readonly headers: Record<string, string> = {};
-  progress: ((sent: number) => void) | undefined;
-  onAbort: (() => void) | undefined;
-
-  constructor(
-    private readonly server: FakeTusServer,
-    private readonly method: string,
-    private readonly url: string,
-  ) {}
-
-  getMethod(): string {
-    return this.method;
-  }
-  getURL(): string {
-    return this.url;
-  }
-  setHeader(header: string, value: string): void {
-    this.headers[header] = value;
-  }
-  getHeader(header: string): string | undefined {
-    return this.headers[header];
-  }
-  setProgressHandler(handler: (bytesSent: number) => void): void {
-    this.progress = handler;
-  }
-  send(body: unknown): Promise<HttpResponse> {
-    return this.server.handle(this, body);
-  }
-  async abort(): Promise<void> {
-    this.onAbort?.();
-  }
-  getUnderlyingObject(): unknown {
-    return null;
-  }
-}
-
-class FakeResponse implements HttpResponse {
-  constructor(
-    private readonly status: number,
-    private readonly headers: Record<string, string>,
-    private readonly body = '',
-  ) {}
-  getStatus(): number {
-    return this.status;
-  }
-  getHeader(header: string): string | undefined {
-    return this.headers[header];
-  }
-  getBody(): string {
-    return this.body;
-  }
-  getUnderlyingObject(): unknown {
-    return null;
   }
 }
 
