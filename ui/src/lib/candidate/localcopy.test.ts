@@ -6,58 +6,11 @@ import {
   LOCAL_COPY_TYPE,
   startLocalCopy,
   type RecorderKind,
-  type RecorderLike,
 } from './localcopy';
-
-/** A MediaRecorder that gives a chunk per timeslice and its last chunk, then 'stop', a moment after stop(). */
-class FakeRecorder implements RecorderLike {
-  state: RecorderLike['state'] = 'inactive';
-  timeslice: number | undefined;
-  stopCalls = 0;
-  answersStop = true;
-  private readonly listeners: Record<string, ((e: { data: Blob }) => void)[]> = {};
-
-  constructor(readonly options: MediaRecorderOptions) {}
-
-  addEventListener(type: string, fn: (e: { data: Blob }) => void): void {
-    (this.listeners[type] ??= []).push(fn);
-  }
-
-  emit(type: string, data?: Blob): void {
-    for (const fn of this.listeners[type] ?? []) fn({ data: data ?? new Blob() });
-  }
-
-  start(timeslice?: number): void {
-    this.state = 'recording';
-    this.timeslice = timeslice;
-  }
-
-  stop(): void {
-    this.stopCalls++;
-    if (this.state === 'inactive') return;
-    this.state = 'inactive';
-    if (!this.answersStop) return;
-    setTimeout(() => {
-      this.emit('dataavailable', new Blob(['last']));
-      this.emit('stop');
-    }, 10);
-  }
-
-  chunk(text: string): void {
-    this.emit('dataavailable', new Blob([text]));
-  }
-}
+import { fakeRecorders } from './fakes.test-support';
 
 function kind(supported = true) {
-  const made: FakeRecorder[] = [];
-  const k: RecorderKind = {
-    isTypeSupported: (type) => supported && type === LOCAL_COPY_TYPE,
-    create: (_stream, options) => {
-      const r = new FakeRecorder(options);
-      made.push(r);
-      return r;
-    },
-  };
+  const { kind: k, made } = fakeRecorders(supported);
   return { k, made };
 }
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HttpRequest, HttpStack } from 'tus-js-client';
-import { FakeRequest, FakeResponse, type TusHandler } from './tusfake.test-support';
+import { FakeRequest, FakeResponse, fakeRecorders, type TusHandler } from './fakes.test-support';
 import type { UploadTake } from './api';
-import { LOCAL_COPY_SLICE_MS, LOCAL_COPY_STOP_MS, LOCAL_COPY_TYPE, type RecorderKind, type RecorderLike } from './localcopy';
+import { LOCAL_COPY_SLICE_MS, LOCAL_COPY_STOP_MS, LOCAL_COPY_TYPE } from './localcopy';
 import {
   LocalRecording,
   RECORDED_CHUNK_SIZE,
@@ -121,62 +121,13 @@ class FakeTusServer implements HttpStack, TusHandler {
   }
 }
 
-/** A MediaRecorder driven by the test: chunk() gives a chunk; stop() gives the last one and 'stop' a moment later. */
-class FakeRecorder implements RecorderLike {
-  state: RecorderLike['state'] = 'inactive';
-  timeslice: number | undefined;
-  stopCalls = 0;
-  answersStop = true;
-  last = bytes(10 * KiB, 255);
-  private readonly listeners: Record<string, ((e: { data: Blob }) => void)[]> = {};
-
-  constructor(readonly options: MediaRecorderOptions) {}
-
-  addEventListener(type: string, fn: (e: { data: Blob }) => void): void {
-    (this.listeners[type] ??= []).push(fn);
-  }
-
-  emit(type: string, data?: Blob): void {
-    for (const fn of this.listeners[type] ?? []) fn({ data: data ?? new Blob() });
-  }
-
-  start(timeslice?: number): void {
-    this.state = 'recording';
-    this.timeslice = timeslice;
-  }
-
-  stop(): void {
-    this.stopCalls++;
-    if (this.state === 'inactive') return;
-    this.state = 'inactive';
-    if (!this.answersStop) return;
-    setTimeout(() => {
-      this.emit('dataavailable', this.last);
-      this.emit('stop');
-    }, 10);
-  }
-
-  chunk(data: Blob): void {
-    this.emit('dataavailable', data);
-  }
-}
-
 /** A chunk of the given size, filled with one byte value, so that the order of what arrived can be checked. */
 function bytes(size: number, fill: number): Blob {
   return new Blob([new Uint8Array(size).fill(fill)]);
 }
 
 function recorders(supported = true) {
-  const made: FakeRecorder[] = [];
-  const kind: RecorderKind = {
-    isTypeSupported: (type) => supported && type === LOCAL_COPY_TYPE,
-    create: (_stream, options) => {
-      const r = new FakeRecorder(options);
-      made.push(r);
-      return r;
-    },
-  };
-  return { kind, made };
+  return fakeRecorders(supported, bytes(10 * KiB, 255));
 }
 
 const stream = {} as MediaStream;

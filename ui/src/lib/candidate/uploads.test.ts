@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HttpRequest, HttpStack } from 'tus-js-client';
-import { FakeRequest, FakeResponse, type TusHandler } from './tusfake.test-support';
+import { FakeRequest, FakeResponse, type TusHandler } from './fakes.test-support';
 import { CHUNK_SIZE, handOver, messageOf, RETRY_FIRST_MS, SERVER_RETRIES, UploadQueue, type UploadsView } from './uploads';
 
 const ENDPOINT = 'https://takeone.test/api/takeone/uploads/';
